@@ -1,0 +1,168 @@
+"""The ``portal`` command: serve, migrate, seed demo data, run the worker (design.md §1)."""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from pathlib import Path
+
+import click
+from alembic import command as alembic_command
+from alembic.config import Config as AlembicConfig
+from flask import Flask, current_app
+from flask.cli import FlaskGroup, with_appcontext
+
+from app.clock import now
+from app.db import get_session, new_session
+from app.mail import outbox
+
+log = logging.getLogger(__name__)
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def _create_app() -> Flask:
+    from app import create_app
+
+    return create_app()
+
+
+@click.group(cls=FlaskGroup, create_app=_create_app, add_version_option=False)
+def main() -> None:
+    """Rättighetsportalen: the GDPR data-subject request portal."""
+
+
+def alembic_config(app: Flask) -> AlembicConfig:
+    cfg = AlembicConfig()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    cfg.attributes["engine"] = app.extensions["db.engine"]
+    return cfg
+
+
+@click.group("db")
+def db_group() -> None:
+    """Database migrations (Alembic)."""
+
+
+@db_group.command("upgrade")
+@click.argument("revision", default="head")
+@with_appcontext
+def db_upgrade(revision: str) -> None:
+    """Migrate the database to REVISION (default: the newest), then seed the register if empty."""
+    from app.services.register_seed import seed_register
+
+    alembic_command.upgrade(alembic_config(current_app), revision)
+    session = get_session()
+    if seed_register(session):
+        session.commit()
+        click.echo("Seeded the register of processing (Art. 30) from the policy.")
+    click.echo("Database is up to date.")
+
+
+@db_group.command("revision")
+@click.option("-m", "--message", required=True)
+@with_appcontext
+def db_revision(message: str) -> None:
+    """Create a migration from the difference between the models and the database."""
+    import app.models  # noqa: F401  (registers the tables)
+
+    alembic_command.revision(alembic_config(current_app), message=message, autogenerate=True)
+
+
+@click.command("seed-demo")
+@click.option("--leads", default=2000, show_default=True, help="How many leads to create.")
+@click.option("--seed", default=2026, show_default=True, help="Random seed: same seed, same data.")
+@click.option("--if-empty", is_flag=True, help="Only when the database holds no people yet.")
+@with_appcontext
+def seed_demo(leads: int, seed: int, if_empty: bool) -> None:
+    """Fill the database with realistic Swedish demo data."""
+    from app.services import demo
+    from app.services.register_seed import seed_register
+
+    session = get_session()
+    if if_empty and not demo.is_empty(session):
+        click.echo("Demo data already present; nothing added.")
+        return
+    seed_register(session)
+    started = time.perf_counter()
+    summary = demo.seed_demo(session, leads=leads, seed=seed, now=now())
+    session.commit()
+    click.echo(f"Created {leads} leads in {time.perf_counter() - started:.1f} s.")
+    click.echo("Try the portal with one of these addresses (mail goes to the console and")
+    click.echo(f"to {current_app.config['MAIL_DIR']} unless SMTP is configured):")
+    for address in summary.demo_addresses:
+        click.echo(f"  {address}")
+
+
+def run_worker_once(app: Flask) -> outbox.DeliveryReport:
+    """One round of background work: deliver due e-mail."""
+    with app.app_context():
+        session = new_session()
+        try:
+            return outbox.deliver(session, outbox.mailer(), now())
+        finally:
+            session.close()
+
+
+def _worker_loop(app: Flask, interval: float, stop: threading.Event) -> None:
+    while not stop.is_set():
+        try:
+            report = run_worker_once(app)
+            if report.sent or report.retrying or report.failed:
+                log.info(
+                    "worker: %s sent, %s to retry, %s failed",
+                    report.sent,
+                    report.retrying,
+                    report.failed,
+                )
+        except Exception:  # the loop must survive a bad round (database busy, SMTP odd)
+            log.exception("worker round failed")
+        stop.wait(interval)
+
+
+@click.command("worker")
+@click.option("--once", is_flag=True, help="Run one round and exit.")
+@with_appcontext
+def worker(once: bool) -> None:
+    """Send queued e-mail and retry failed sends with backoff (and later: reminders, purges)."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    if once:
+        report = run_worker_once(app)
+        click.echo(f"{report.sent} sent, {report.retrying} to retry, {report.failed} failed.")
+        return
+    click.echo("Worker running; Ctrl+C stops it.")
+    try:
+        _worker_loop(app, float(app.config["WORKER_INTERVAL_SECONDS"]), threading.Event())
+    except KeyboardInterrupt:
+        click.echo("Worker stopped.")
+
+
+@click.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", type=int, default=None, help="Default: $PORT or 5000.")
+@click.option("--threads", default=8, show_default=True)
+@click.option("--no-worker", is_flag=True, help="Do not run the worker inside this process.")
+@with_appcontext
+def serve(host: str, port: int | None, threads: int, no_worker: bool) -> None:
+    """Serve with the production WSGI server (waitress), the worker in a background thread."""
+    from waitress import serve as waitress_serve
+
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    port = port or int(os.environ.get("PORT", "5000"))
+    stop = threading.Event()
+    if not no_worker:
+        interval = float(app.config["WORKER_INTERVAL_SECONDS"])
+        threading.Thread(
+            target=_worker_loop, args=(app, interval, stop), name="worker", daemon=True
+        ).start()
+    click.echo(f"Rättighetsportalen on http://{host}:{port}/ (Ctrl+C stops it)")
+    try:
+        waitress_serve(app, host=host, port=port, threads=threads, ident="portal")
+    finally:
+        stop.set()
+
+
+def init_app(app: Flask) -> None:
+    for cmd in (db_group, seed_demo, worker, serve):
+        app.cli.add_command(cmd)

@@ -1,0 +1,116 @@
+"""Names and explanations of request types and statuses, in the person's language.
+
+One table for pages, e-mails and PDFs, so a type is never called two things.
+"""
+
+from __future__ import annotations
+
+from flask import Flask
+from flask_babel import LazyString
+from flask_babel import lazy_gettext as _l
+
+from app.core.workflow import RequestStatus, RequestType
+
+TYPE_LABELS: dict[RequestType, LazyString] = {
+    RequestType.ACCESS: _l("Access to my data"),
+    RequestType.RECTIFICATION: _l("Correction of my data"),
+    RequestType.ERASURE: _l("Erasure of my data"),
+    RequestType.RESTRICTION: _l("Restriction of processing"),
+    RequestType.OBJECTION: _l("Objection to processing"),
+    RequestType.CONSENT_WITHDRAWAL: _l("Withdrawal of consent"),
+    RequestType.PORTABILITY: _l("Data portability"),
+}
+
+TYPE_DESCRIPTIONS: dict[RequestType, LazyString] = {
+    RequestType.ACCESS: _l(
+        "Find out whether we process your data and get a copy of it, with the purposes, "
+        "recipients, retention periods and where the data came from."
+    ),
+    RequestType.RECTIFICATION: _l("Have wrong data corrected or incomplete data completed."),
+    RequestType.ERASURE: _l(
+        "Have your data erased, unless the law requires us to keep some of it; "
+        "then we tell you what, why and until when."
+    ),
+    RequestType.RESTRICTION: _l(
+        "Have your data kept but not used while, for example, their accuracy is checked."
+    ),
+    RequestType.OBJECTION: _l(
+        "Stop direct marketing to you at once, or object to processing based on our "
+        "legitimate interest."
+    ),
+    RequestType.CONSENT_WITHDRAWAL: _l(
+        "Withdraw a consent you have given. It takes effect immediately."
+    ),
+    RequestType.PORTABILITY: _l(
+        "Get the data you provided to us in a machine-readable format, to use elsewhere."
+    ),
+}
+
+NEXT_STEPS: dict[RequestType, LazyString] = {
+    RequestType.ACCESS: _l(
+        "We collect your data from all our systems. When your copy is ready you will get an "
+        "e-mail, and you download it here after confirming your e-mail address again."
+    ),
+    RequestType.RECTIFICATION: _l(
+        "We check the correction, change the data in all our systems and tell those who have "
+        "received your data. You will get an e-mail when it is done."
+    ),
+    RequestType.ERASURE: _l(
+        "We go through all data about you and erase what we may. If the law requires us to keep "
+        "something, such as invoices, we tell you what, on what ground and until when."
+    ),
+    RequestType.RESTRICTION: _l(
+        "We mark your data so that they are only stored and not used, and tell those who have "
+        "received them. We will tell you before any restriction is lifted."
+    ),
+    RequestType.OBJECTION: _l(
+        "We assess your objection. Until then your data are not used for the processing you "
+        "object to. You will get our decision with the reasons."
+    ),
+    RequestType.CONSENT_WITHDRAWAL: _l(
+        "Your consent was withdrawn when you sent the request. Processing that was based on it "
+        "has stopped."
+    ),
+    RequestType.PORTABILITY: _l(
+        "We prepare the data you provided in the format you chose. You will get an e-mail when "
+        "it can be downloaded."
+    ),
+}
+
+MARKETING_STOPPED = _l(
+    "Your objection to direct marketing took effect when you sent it: we no longer use your "
+    "data for marketing or sales outreach."
+)
+
+STATUS_LABELS: dict[RequestStatus, LazyString] = {
+    RequestStatus.RECEIVED: _l("Received"),
+    RequestStatus.IN_PROGRESS: _l("In progress"),
+    RequestStatus.AWAITING_SUBJECT: _l("Waiting for your answer"),
+    RequestStatus.COMPLETED: _l("Completed"),
+    RequestStatus.REFUSED: _l("Refused"),
+    RequestStatus.WITHDRAWN: _l("Withdrawn"),
+}
+
+EVENT_LABELS: dict[str, LazyString] = {
+    "filed": _l("Request received"),
+    "status_changed": _l("Status changed"),
+    "withdrawn": _l("You withdrew the request"),
+    "consent_withdrawn": _l("Consent withdrawn"),
+    "marketing_stopped": _l("Direct marketing stopped"),
+}
+
+
+def next_steps(request_type: RequestType, details: dict[str, object]) -> LazyString:
+    if request_type is RequestType.OBJECTION and details.get("kind") == "direct_marketing":
+        return MARKETING_STOPPED
+    return NEXT_STEPS[request_type]
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.globals.update(
+        TYPE_LABELS=TYPE_LABELS,
+        TYPE_DESCRIPTIONS=TYPE_DESCRIPTIONS,
+        STATUS_LABELS=STATUS_LABELS,
+        EVENT_LABELS=EVENT_LABELS,
+        next_steps=next_steps,
+    )

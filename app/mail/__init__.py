@@ -1,0 +1,1 @@
+"""E-mail: templates rendered per language, an outbox in the database, and the senders."""

@@ -1,0 +1,7 @@
+"""The data subject's side: verify a mailbox, file requests, follow the cases."""
+
+from flask import Blueprint
+
+bp = Blueprint("portal", __name__)
+
+from app.portal import cases, requests, verify  # noqa: E402,F401  (registers the views)

@@ -1,0 +1,94 @@
+"""The person's cases: receipt (page and PDF), the status list, a case's timeline, withdrawal."""
+
+from __future__ import annotations
+
+from flask import Response, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from sqlalchemy import select
+from werkzeug.wrappers import Response as BaseResponse
+
+from app.clock import now, today
+from app.core.workflow import InvalidTransitionError
+from app.db import get_session
+from app.exports.receipt_pdf import render_receipt_pdf
+from app.i18n import current_language
+from app.mail import outbox
+from app.models import SubjectRequest
+from app.portal import bp
+from app.portal.context import controller
+from app.portal.forms import ActionForm
+from app.portal.identity import current_email, subject_required
+from app.services import processing
+from app.services.receipts import receipt_for
+
+
+def _own_case(reference: str) -> SubjectRequest:
+    """The case if it belongs to the verified address; 404 otherwise, so nothing is revealed."""
+    case = get_session().scalar(
+        select(SubjectRequest).where(
+            SubjectRequest.reference == reference, SubjectRequest.email == current_email()
+        )
+    )
+    if case is None:
+        abort(404)
+    return case
+
+
+@bp.get("/cases")
+@subject_required
+def cases() -> str:
+    rows = get_session().scalars(
+        select(SubjectRequest)
+        .where(SubjectRequest.email == current_email())
+        .order_by(SubjectRequest.received_at.desc(), SubjectRequest.id.desc())
+    )
+    return render_template("portal/cases.html", cases=list(rows), today=today())
+
+
+@bp.get("/cases/<reference>")
+@subject_required
+def case(reference: str) -> str:
+    item = _own_case(reference)
+    events = [e for e in item.events if e.visible_to_subject]
+    return render_template(
+        "portal/case.html", case=item, events=events, form=ActionForm(), today=today()
+    )
+
+
+@bp.get("/cases/<reference>/receipt")
+@subject_required
+def receipt(reference: str) -> str:
+    item = _own_case(reference)
+    return render_template("portal/receipt.html", case=item, today=today())
+
+
+@bp.get("/cases/<reference>/receipt.pdf")
+@subject_required
+def receipt_pdf(reference: str) -> Response:
+    item = _own_case(reference)
+    info = controller()
+    if info is None:
+        abort(503)
+    pdf = render_receipt_pdf(receipt_for(item, info, language=current_language()))
+    response = Response(pdf, mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'attachment; filename="kvitto-{item.reference}.pdf"'
+    return response
+
+
+@bp.post("/cases/<reference>/withdraw")
+@subject_required
+def withdraw(reference: str) -> BaseResponse:
+    item = _own_case(reference)
+    form = ActionForm()
+    if not form.validate_on_submit():
+        abort(400)
+    db = get_session()
+    moment = now()
+    try:
+        processing.withdraw(db, item, now=moment)
+    except InvalidTransitionError:
+        flash(_("This case is already closed and cannot be withdrawn."), "error")
+    else:
+        outbox.commit(db, moment)
+        flash(_("Your request %(reference)s is withdrawn.", reference=item.reference), "success")
+    return redirect(url_for("portal.case", reference=item.reference), code=303)

@@ -1,0 +1,1 @@
+"""Use cases. Each takes a ``Session`` (and ``now``), flushes, and never commits."""

@@ -1,0 +1,73 @@
+"""Shared fixtures: an app on a fresh in-memory database per test, its session, and a clock."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy.orm import Session
+
+from app import create_app
+from app.db import Base, engine, get_session
+
+
+class Clock:
+    """A controllable clock for the app: tests move time instead of sleeping."""
+
+    def __init__(self, start: datetime) -> None:
+        self.current = start
+
+    def __call__(self) -> datetime:
+        return self.current
+
+    def advance(self, **kwargs: float) -> datetime:
+        self.current += timedelta(**kwargs)
+        return self.current
+
+
+# A Tuesday in November, 10:00 in Stockholm.
+START = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
+
+
+def make_app(tmp_path: Any, **overrides: Any) -> Flask:
+    config = {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret-key-not-for-production",
+        "DATABASE_URL": "sqlite://",
+        "BASE_URL": "https://portal.example.test",
+        "MAIL_DIR": str(tmp_path / "mail"),
+        "WTF_CSRF_ENABLED": False,
+        "RATELIMIT_ENABLED": False,
+        **overrides,
+    }
+    app = create_app(config)
+    with app.app_context():
+        Base.metadata.create_all(engine())
+    return app
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock(START)
+
+
+@pytest.fixture
+def app(tmp_path: Any, clock: Clock) -> Iterator[Flask]:
+    app = make_app(tmp_path)
+    app.extensions["clock"] = clock
+    with app.app_context():
+        yield app
+
+
+@pytest.fixture
+def session(app: Flask) -> Session:
+    return get_session()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
