@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 PYTEST_ARGS ?=
 
-.PHONY: run test lint install install-dev translations browser-deps bench clean
+.PHONY: run test lint install install-dev translations browser-deps bench clean lock messages
 
 run: install translations
 	$(BIN)/portal db upgrade
@@ -41,8 +41,7 @@ install-dev: $(VENV)/.installed-dev
 
 # Compiled message catalogues are build output (not committed): .po -> .mo
 translations: $(VENV)/.installed-run
-	$(BIN)/pybabel compile --use-fuzzy=false -q -d app/translations 2>/dev/null || \
-		$(BIN)/pybabel compile -q -d app/translations
+	$(BIN)/pybabel compile -d app/translations
 
 # Debian's Chromium for Playwright, Java for the Nu Html Checker, axe-core and vnu.jar from npm.
 browser-deps:
@@ -61,3 +60,10 @@ bench: install-dev
 
 clean:
 	rm -rf $(VENV) node_modules instance/test-* .pytest_cache
+
+# After changing texts: extract them and merge into the Swedish catalogue (then translate).
+messages: install-dev
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k ngettext:1,2 \
+		-o app/translations/messages.pot --no-location --sort-output --omit-header -q .
+	$(BIN)/pybabel update -i app/translations/messages.pot -d app/translations --no-location \
+		--omit-header --no-fuzzy-matching -q

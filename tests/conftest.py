@@ -13,6 +13,9 @@ from sqlalchemy.orm import Session
 
 from app import create_app
 from app.db import Base, engine, get_session
+from app.services.register_seed import seed_register
+
+pytest_plugins = ["tests.smtp"]
 
 
 class Clock:
@@ -33,7 +36,8 @@ class Clock:
 START = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
 
 
-def make_app(tmp_path: Any, **overrides: Any) -> Flask:
+def make_app(tmp_path: Any, *, create_tables: bool = True, **overrides: Any) -> Flask:
+    """An app for tests; by default on a fresh in-memory SQLite with every table created."""
     config = {
         "TESTING": True,
         "SECRET_KEY": "test-secret-key-not-for-production",
@@ -45,8 +49,9 @@ def make_app(tmp_path: Any, **overrides: Any) -> Flask:
         **overrides,
     }
     app = create_app(config)
-    with app.app_context():
-        Base.metadata.create_all(engine())
+    if create_tables:
+        with app.app_context():
+            Base.metadata.create_all(engine())
     return app
 
 
@@ -56,10 +61,13 @@ def clock() -> Clock:
 
 
 @pytest.fixture
-def app(tmp_path: Any, clock: Clock) -> Iterator[Flask]:
-    app = make_app(tmp_path)
+def app(tmp_path: Any, clock: Clock, smtp_config: dict[str, Any]) -> Iterator[Flask]:
+    """The app on a fresh in-memory database, register seeded, mailing a real SMTP server."""
+    app = make_app(tmp_path, **smtp_config)
     app.extensions["clock"] = clock
     with app.app_context():
+        seed_register(get_session())
+        get_session().commit()
         yield app
 
 

@@ -7,10 +7,11 @@ marking resends with the same Message-ID (security.md L1).
 from __future__ import annotations
 
 import logging
+import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.message import EmailMessage
-from email.utils import format_datetime, make_msgid
+from email.utils import format_datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -27,6 +28,10 @@ log = logging.getLogger(__name__)
 _QUEUED = "outbox.queued"
 CLAIM_FOR = timedelta(minutes=5)
 MAX_BACKOFF = timedelta(hours=1)
+# E-mails that carry a secret (a sign-in link and code): once delivered, their bodies are removed,
+# so the database keeps only the hashes of those secrets (security.md D3).
+SECRET_TEMPLATES = frozenset({"verify"})
+SCRUBBED = "[removed after delivery: the message carried a single-use link and code]"
 
 
 def queue_email(
@@ -43,7 +48,8 @@ def queue_email(
     rendered = render_email(template, language, **context)
     domain = urlsplit(current_app.config["BASE_URL"]).hostname or "localhost"
     row = OutboundEmail(
-        message_id=make_msgid(domain=domain),
+        # From the CSPRNG: unique even where a library has seeded the ``random`` module.
+        message_id=f"<{secrets.token_hex(16)}@{domain}>",
         template=template,
         language=language,
         to_address=to,
@@ -131,6 +137,8 @@ def deliver(
             row.status = EmailStatus.SENT
             row.sent_at = now
             row.last_error = None
+            if row.template in SECRET_TEMPLATES:
+                row.body_text, row.body_html = SCRUBBED, None
             report.sent += 1
         row.claimed_until = None
         session.commit()
