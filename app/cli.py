@@ -83,15 +83,16 @@ def seed_demo(leads: int, seed: int, if_empty: bool) -> None:
     session = get_session()
     if if_empty and not demo.is_empty(session):
         click.echo("Demo data already present; nothing added.")
-        return
-    seed_register(session)
-    started = time.perf_counter()
-    summary = demo.seed_demo(session, leads=leads, seed=seed, now=now())
-    session.commit()
-    click.echo(f"Created {leads} leads in {time.perf_counter() - started:.1f} s.")
-    click.echo("Try the portal with one of these addresses (mail goes to the console and")
-    click.echo(f"to {current_app.config['MAIL_DIR']} unless SMTP is configured):")
-    for address in summary.demo_addresses:
+    else:
+        seed_register(session)
+        started = time.perf_counter()
+        demo.seed_demo(session, leads=leads, seed=seed, now=now())
+        session.commit()
+        click.echo(f"Created {leads} leads in {time.perf_counter() - started:.1f} s.")
+    mail_dir = current_app.config["MAIL_DIR"]
+    click.echo("Try the portal with one of these addresses. Without SMTP settings the e-mail with")
+    click.echo(f"the link and code is printed here and written to {mail_dir}:")
+    for address in demo.DEMO_ADDRESSES:
         click.echo(f"  {address}")
 
 
