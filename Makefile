@@ -63,7 +63,7 @@ clean:
 
 # After changing texts: extract them and merge into the Swedish catalogue (then translate).
 messages: install-dev
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k ngettext:1,2 \
-		-o app/translations/messages.pot --no-location --sort-output --omit-header -q .
-	$(BIN)/pybabel update -i app/translations/messages.pot -d app/translations --no-location \
-		--omit-header --no-fuzzy-matching -q
+	$(BIN)/pybabel -q extract -F babel.cfg -k _l -k lazy_gettext -o app/translations/messages.pot \
+		--no-location --sort-output --omit-header .
+	$(BIN)/pybabel -q update -i app/translations/messages.pot -d app/translations \
+		--no-fuzzy-matching --ignore-obsolete

@@ -22,6 +22,9 @@ def set_security_headers(response: Response) -> Response:
     h.setdefault("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
     h.setdefault("X-Content-Type-Options", "nosniff")
     h.setdefault("X-Frame-Options", "DENY")
+    if request.path.startswith("/verify/"):
+        # Every page under a token's URL, including the "used / expired / not valid" pages (D8).
+        h["Referrer-Policy"] = "no-referrer"
     h.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
     h.setdefault(
         "Permissions-Policy", "camera=(), microphone=(), geolocation=(), interest-cohort=()"

@@ -6,7 +6,7 @@ One table for pages, e-mails and PDFs, so a type is never called two things.
 from __future__ import annotations
 
 from flask import Flask
-from flask_babel import LazyString
+from flask_babel import LazyString, gettext
 from flask_babel import lazy_gettext as _l
 
 from app.core.workflow import RequestStatus, RequestType
@@ -49,7 +49,7 @@ TYPE_DESCRIPTIONS: dict[RequestType, LazyString] = {
 NEXT_STEPS: dict[RequestType, LazyString] = {
     RequestType.ACCESS: _l(
         "We collect your data from all our systems. When your copy is ready you will get an "
-        "e-mail, and you download it here after confirming your e-mail address again."
+        "e-mail, and you download it in the portal after confirming your e-mail address again."
     ),
     RequestType.RECTIFICATION: _l(
         "We check the correction, change the data in all our systems and tell those who have "
@@ -100,6 +100,11 @@ EVENT_LABELS: dict[str, LazyString] = {
 }
 
 
+def cite(request_type: RequestType) -> str:
+    """"Art. 15 GDPR" in the current language's style."""
+    return gettext("Art. %(number)s GDPR", number=request_type.article)
+
+
 def next_steps(request_type: RequestType, details: dict[str, object]) -> LazyString:
     if request_type is RequestType.OBJECTION and details.get("kind") == "direct_marketing":
         return MARKETING_STOPPED
@@ -113,4 +118,5 @@ def init_app(app: Flask) -> None:
         STATUS_LABELS=STATUS_LABELS,
         EVENT_LABELS=EVENT_LABELS,
         next_steps=next_steps,
+        cite=cite,
     )

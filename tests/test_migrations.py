@@ -14,7 +14,7 @@ from app.db import Base
 from tests.conftest import make_app
 
 
-def _app(tmp_path: Path):  # noqa: ANN202
+def _app(tmp_path: Path):
     return make_app(tmp_path, DATABASE_URL=f"sqlite:///{tmp_path / 'm.db'}", create_tables=False)
 
 

@@ -19,18 +19,18 @@ class RequestType(StrEnum):
 
     @property
     def article(self) -> str:
-        """The GDPR article the right comes from, for citing in the UI."""
+        """The number of the GDPR article the right comes from ("15", "7.3"), for citing."""
         return ARTICLES[self]
 
 
 ARTICLES: dict[RequestType, str] = {
-    RequestType.ACCESS: "Art. 15",
-    RequestType.RECTIFICATION: "Art. 16",
-    RequestType.ERASURE: "Art. 17",
-    RequestType.RESTRICTION: "Art. 18",
-    RequestType.OBJECTION: "Art. 21",
-    RequestType.CONSENT_WITHDRAWAL: "Art. 7.3",
-    RequestType.PORTABILITY: "Art. 20",
+    RequestType.ACCESS: "15",
+    RequestType.RECTIFICATION: "16",
+    RequestType.ERASURE: "17",
+    RequestType.RESTRICTION: "18",
+    RequestType.OBJECTION: "21",
+    RequestType.CONSENT_WITHDRAWAL: "7.3",
+    RequestType.PORTABILITY: "20",
 }
 
 

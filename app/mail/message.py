@@ -22,8 +22,9 @@ class RenderedEmail:
 
 def render_email(name: str, language: str, **context: Any) -> RenderedEmail:
     context.setdefault("base_url", current_app.config["BASE_URL"])
+    context["language"] = language
     with force_locale(language):
         subject = render_template(f"email/{name}/subject.txt", **context)
         text = render_template(f"email/{name}/body.txt", **context)
-        html = render_template(f"email/{name}/body.html", language=language, **context)
+        html = render_template(f"email/{name}/body.html", **context)
     return RenderedEmail(subject=" ".join(subject.split()), text=text.strip() + "\n", html=html)

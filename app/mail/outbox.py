@@ -169,11 +169,12 @@ def build_message(row: OutboundEmail) -> EmailMessage:
     message["Subject"] = row.subject
     message["Message-ID"] = row.message_id
     message["Date"] = format_datetime(row.created_at)
-    message["Content-Language"] = row.language
     message["Auto-Submitted"] = "auto-generated"
     message.set_content(row.body_text)
     if row.body_html:
         message.add_alternative(row.body_html, subtype="html")
+    # After the content: set_content() drops every Content-* header set before it.
+    message["Content-Language"] = row.language
     return message
 
 

@@ -11,7 +11,6 @@ from app.clock import now, today
 from app.core.workflow import InvalidTransitionError
 from app.db import get_session
 from app.exports.receipt_pdf import render_receipt_pdf
-from app.i18n import current_language
 from app.mail import outbox
 from app.models import SubjectRequest
 from app.portal import bp
@@ -69,7 +68,8 @@ def receipt_pdf(reference: str) -> Response:
     info = controller()
     if info is None:
         abort(503)
-    pdf = render_receipt_pdf(receipt_for(item, info, language=current_language()))
+    # The case's language, like its e-mails: the receipt is the same document whoever reads it.
+    pdf = render_receipt_pdf(receipt_for(item, info, language=item.language))
     response = Response(pdf, mimetype="application/pdf")
     response.headers["Content-Disposition"] = f'attachment; filename="kvitto-{item.reference}.pdf"'
     return response

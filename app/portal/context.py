@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import flask_babel
 from flask import Flask, g, has_request_context
 from sqlalchemy import select
 
@@ -26,6 +27,19 @@ def inject() -> dict[str, Any]:
     }
 
 
+def forget_earlier_request() -> None:
+    """Drop what an earlier request left on ``g``: the language and the controller.
+
+    ``g`` lives as long as the app context; when one context serves several requests (an app
+    context pushed around the test client), the next request must not inherit a choice of
+    language made before it.
+    """
+    g.pop("controller", None)
+    flask_babel.refresh()
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.globals["imy"] = authority.IMY
     app.context_processor(inject)
+    # First of all before-request hooks, so that even an early error page is in the right language.
+    app.before_request_funcs.setdefault(None, []).insert(0, forget_earlier_request)

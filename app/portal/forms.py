@@ -22,6 +22,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -53,6 +54,11 @@ class EmailAddress:
             field.data = normalise_email(field.data)
         except ValueError as exc:
             raise ValidationError(str(exc.args[0])) from exc
+
+
+def _options(pairs: list[tuple[str, Any]]) -> list[SelectChoice]:
+    """Choices as WTForms 3.3 wants them (tuples are deprecated and warn on every form)."""
+    return [SelectChoice(value, label) for value, label in pairs]
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -123,17 +129,23 @@ class AccessForm(RequestForm):
     type = RequestType.ACCESS
     scope = RadioField(
         _l("What do you want a copy of?"),
-        choices=[("all", _l("Everything you hold about me")), ("parts", _l("Only some parts"))],
+        choices=_options(
+            [("all", _l("Everything you hold about me")), ("parts", _l("Only some parts"))]
+        ),
         default="all",
         validators=[InputRequired(_l("Choose what you want a copy of."))],
     )
-    parts = MultiCheckboxField(_l("Which parts"), choices=DATA_PARTS, validate_choice=True)
+    parts = MultiCheckboxField(
+        _l("Which parts"), choices=_options(DATA_PARTS), validate_choice=True
+    )
     formats = MultiCheckboxField(
         _l("Format"),
-        choices=[
-            ("pdf", _l("PDF document (easy to read)")),
-            ("json", _l("JSON and CSV files (machine-readable)")),
-        ],
+        choices=_options(
+            [
+                ("pdf", _l("PDF document (easy to read)")),
+                ("json", _l("JSON and CSV files (machine-readable)")),
+            ]
+        ),
         default=["pdf"],
         validators=[_at_least_one(_l("Choose at least one format."))],
     )
@@ -156,9 +168,10 @@ class RectificationForm(RequestForm):
     phone = StringField(_l("Phone number"), validators=[Optional(), Length(max=30)])
     job_title = StringField(_l("Job title"), validators=[Optional(), Length(max=120)])
     company = StringField(_l("Company"), validators=[Optional(), Length(max=200)])
+    # No Optional() here: it would stop the chain before validate_other, which checks all fields.
     other = TextAreaField(
         _l("Something else that is wrong or incomplete"),
-        validators=[Optional(), Length(max=2000)],
+        validators=[Length(max=2000)],
     )
 
     FIELDS = ("name", "phone", "job_title", "company", "other")
@@ -196,14 +209,16 @@ class ErasureForm(RequestForm):
     type = RequestType.ERASURE
     scope = RadioField(
         _l("What should be erased?"),
-        choices=[("all", _l("Everything about me")), ("parts", _l("Only some parts"))],
+        choices=_options([("all", _l("Everything about me")), ("parts", _l("Only some parts"))]),
         default="all",
         validators=[InputRequired(_l("Choose what should be erased."))],
     )
-    parts = MultiCheckboxField(_l("Which parts"), choices=DATA_PARTS, validate_choice=True)
+    parts = MultiCheckboxField(
+        _l("Which parts"), choices=_options(DATA_PARTS), validate_choice=True
+    )
     ground = RadioField(
         _l("Why (you may leave the assessment to us)"),
-        choices=ERASURE_GROUNDS,
+        choices=_options(ERASURE_GROUNDS),
         default="unsure",
         validators=[InputRequired(_l("Choose a reason, or let us assess it."))],
     )
@@ -229,7 +244,7 @@ class RestrictionForm(RequestForm):
     type = RequestType.RESTRICTION
     ground = RadioField(
         _l("Ground for restriction"),
-        choices=RESTRICTION_GROUNDS,
+        choices=_options(RESTRICTION_GROUNDS),
         validators=[InputRequired(_l("Choose the ground for restriction."))],
     )
 
@@ -237,22 +252,26 @@ class RestrictionForm(RequestForm):
         return {"ground": self.ground.data}
 
 
+OBJECTION_KINDS = [
+    ("direct_marketing", _l("Direct marketing and sales outreach to me (Art. 21.2)")),
+    (
+        "legitimate_interest",
+        _l("Processing based on legitimate interest, such as lead follow-up (Art. 21.1)"),
+    ),
+]
+
+
 class ObjectionForm(RequestForm):
     type = RequestType.OBJECTION
     kind = RadioField(
         _l("What do you object to?"),
-        choices=[
-            ("direct_marketing", _l("Direct marketing and sales outreach to me (Art. 21.2)")),
-            (
-                "legitimate_interest",
-                _l("Processing based on legitimate interest, such as lead follow-up (Art. 21.1)"),
-            ),
-        ],
+        choices=_options(OBJECTION_KINDS),
         validators=[InputRequired(_l("Choose what you object to."))],
     )
+    # No Optional() here: it would stop the chain before validate_grounds when grounds is empty.
     grounds = TextAreaField(
         _l("Your reasons, relating to your particular situation"),
-        validators=[Optional(), Length(max=MESSAGE_MAX)],
+        validators=[Length(max=MESSAGE_MAX)],
     )
 
     def validate_grounds(self, field: Field) -> None:
@@ -264,7 +283,7 @@ class ObjectionForm(RequestForm):
     def details(self) -> dict[str, Any]:
         details: dict[str, Any] = {"kind": self.kind.data}
         if self.kind.data == "legitimate_interest":
-            details["grounds"] = self.grounds.data.strip()
+            details["grounds"] = (self.grounds.data or "").strip()
         return details
 
 
@@ -284,7 +303,7 @@ class PortabilityForm(RequestForm):
     type = RequestType.PORTABILITY
     formats = MultiCheckboxField(
         _l("Format"),
-        choices=[("json", "JSON"), ("csv", "CSV")],
+        choices=_options([("json", "JSON"), ("csv", "CSV")]),
         default=["json"],
         validators=[_at_least_one(_l("Choose at least one format."))],
     )

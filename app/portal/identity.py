@@ -7,7 +7,7 @@ from datetime import timedelta
 from functools import wraps
 from typing import Any
 
-from flask import current_app, flash, g, redirect, session, url_for
+from flask import current_app, flash, redirect, request, session, url_for
 from flask_babel import gettext as _
 
 from app.clock import now
@@ -15,12 +15,17 @@ from app.db import get_session
 from app.services import subject_sessions
 
 _COOKIE_KEY = "subject"
+# Cached on the request itself, not on ``g``: ``g`` belongs to the app context, which can outlive a
+# request (an app context pushed around several requests), and must never carry one browser's
+# identity into another browser's request.
+_CACHE_KEY = "portal.subject_email"
 
 
 def current_email() -> str | None:
     """The verified address of this browser, or None; looked up once per request."""
-    if "subject_email" not in g:
-        g.subject_email = None
+    cache = request.environ
+    if _CACHE_KEY not in cache:
+        cache[_CACHE_KEY] = None
         secret = session.get(_COOKIE_KEY)
         if isinstance(secret, str):
             row = subject_sessions.find_session(
@@ -32,8 +37,8 @@ def current_email() -> str | None:
             if row is None:
                 session.pop(_COOKIE_KEY, None)
             else:
-                g.subject_email = row.email
-    return g.subject_email
+                cache[_CACHE_KEY] = row.email
+    return cache[_CACHE_KEY]
 
 
 def verified_email() -> str:
@@ -57,7 +62,7 @@ def sign_in(email: str) -> None:
     if language:
         session["lang"] = language
     session[_COOKIE_KEY] = secret
-    g.subject_email = email
+    request.environ[_CACHE_KEY] = email
 
 
 def sign_out() -> None:
@@ -68,7 +73,7 @@ def sign_out() -> None:
     session.clear()
     if language:
         session["lang"] = language
-    g.subject_email = None
+    request.environ[_CACHE_KEY] = None
 
 
 def subject_required(view: Callable[..., Any]) -> Callable[..., Any]:
@@ -76,7 +81,12 @@ def subject_required(view: Callable[..., Any]) -> Callable[..., Any]:
 
     @wraps(view)
     def wrapped(*args: Any, **kwargs: Any) -> Any:
-        if current_email() is None:
+        email = current_email()
+        # Keep the session's touch (or its end): without this commit, a person who only reads
+        # pages would be signed out after the idle time even while active. Nothing else is
+        # pending yet, the view has not run.
+        get_session().commit()
+        if email is None:
             flash(_("Please confirm your e-mail address to continue."), "info")
             return redirect(url_for("portal.index"))
         return view(*args, **kwargs)

@@ -17,6 +17,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from werkzeug.wrappers import Response as BaseResponse
 
 from app.clock import now
@@ -67,7 +68,8 @@ def start() -> str | BaseResponse:
         db, policy(), email=form.email.data, language=current_language(), now=moment
     )
     outbox.commit(db, moment)
-    session[_PENDING] = token_id
+    if token_id is not None:  # past the hourly limit, the code already mailed stays usable
+        session[_PENDING] = token_id
     return redirect(url_for("portal.check_email"), code=303)
 
 
@@ -94,9 +96,10 @@ def enter_code() -> tuple[str, int] | BaseResponse:
     except WrongCodeError as exc:
         db.commit()
         form.code.errors = [
-            _(
-                "The code is not right. You can try %(num)d more times.",
-                num=exc.attempts_left,
+            ngettext(
+                "The code is not right. You have %(num)d more try.",
+                "The code is not right. You have %(num)d more tries.",
+                exc.attempts_left,
             )
         ]
         return render_template("portal/check_email.html", form=form, minutes=minutes), 400

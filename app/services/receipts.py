@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 
 from app.clock import STOCKHOLM
 from app.core.authority import IMY
-from app.labels import STATUS_LABELS, TYPE_LABELS, next_steps
+from app.labels import STATUS_LABELS, TYPE_LABELS, cite, next_steps
 from app.models import ControllerInfo, SubjectRequest
 
 
@@ -42,8 +42,8 @@ def receipt_for(request: SubjectRequest, controller: ControllerInfo, *, language
             ),
             facts=(
                 (_("Reference"), request.reference),
-                (_("Request"), f"{TYPE_LABELS[request.type]} ({request.type.article} GDPR)"),
-                (_("Received"), _local(request.received_at)),
+                (_("Request"), f"{TYPE_LABELS[request.type]} ({cite(request.type)})"),
+                (_("Received on"), _local(request.received_at)),
                 (_("Status"), str(STATUS_LABELS[request.status])),
                 (_("We must answer by"), _day(request.due_on)),
             ),

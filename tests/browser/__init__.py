@@ -1,0 +1,1 @@
+"""Browser tests: the subject's journey in Debian's Chromium, checked with axe-core and vnu."""
