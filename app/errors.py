@@ -15,8 +15,10 @@ def _render(status: int, reason: str | None = None) -> tuple[str, int]:
     return render_template("errors/error.html", status=status, reason=reason), status
 
 
-def handle_http_error(error: HTTPException) -> tuple[str, int]:
-    return _render(error.code or 500)
+def handle_http_error(error: HTTPException) -> tuple[str, int, dict[str, str]]:
+    # Keep what the error says in headers (Allow on a 405, Retry-After), not its plain-text type.
+    headers = {k: v for k, v in error.get_headers() if k.lower() != "content-type"}
+    return (*_render(error.code or 500), headers)
 
 
 def handle_csrf_error(error: CSRFError) -> tuple[str, int]:

@@ -101,7 +101,7 @@ EVENT_LABELS: dict[str, LazyString] = {
 
 
 def cite(request_type: RequestType) -> str:
-    """"Art. 15 GDPR" in the current language's style."""
+    """ "Art. 15 GDPR" in the current language's style."""
     return gettext("Art. %(number)s GDPR", number=request_type.article)
 
 

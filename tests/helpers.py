@@ -37,7 +37,7 @@ VALID_FORMS: dict[str, dict[str, Any]] = {
     "erasure": {"scope": "all", "ground": "unsure"},
     "restriction": {"ground": "accuracy"},
     "objection": {"kind": "direct_marketing"},
-    "consent-withdrawal": {},  # needs the ids of the person's active consents: see file_request
+    "consent-withdrawal": {},  # also needs "consents": ids of the active consents of the person
     "portability": {"formats": ["json"]},
 }
 

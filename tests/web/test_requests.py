@@ -261,13 +261,20 @@ class TestImmediateEffects:
         assert [e.kind for e in filed.events] == ["filed", "consent_withdrawn"]
         assert filed.details == {"consent_ids": [consents["direct_marketing"].id]}
 
-    def test_withdrawn_consent_is_no_longer_offered(
-        self, browser: FlaskClient, session: Session
+    def test_withdrawn_consent_is_no_longer_offered_nor_accepted(
+        self, browser: FlaskClient, session: Session, clock: Clock
     ) -> None:
-        file_request(browser, "consent-withdrawal", form_for(session, "consent-withdrawal"))
+        chosen = form_for(session, "consent-withdrawal")
+        file_request(browser, "consent-withdrawal", chosen)
         html = page_text(browser.get("/requests/new/consent-withdrawal"))
         offered = set(re.findall(r'name="consents"[^>]*value="(\d+)"', html))
         assert offered == {str(consents_of(session, ANNA)["service_improvement"].id)}
+
+        withdrawn_at = clock()
+        clock.advance(minutes=1)
+        assert file_request(browser, "consent-withdrawal", chosen).status_code == 400
+        assert consents_of(session, ANNA)["direct_marketing"].withdrawn_at == withdrawn_at
+        assert count(session, SubjectRequest) == 1
 
     def test_objection_to_direct_marketing_marks_every_record_at_once(
         self, browser: FlaskClient, session: Session, clock: Clock

@@ -277,8 +277,10 @@ class TestErrorPages:
     def test_not_found_is_a_page(self, client: FlaskClient) -> None:
         status_page(client.get("/no/such/page"), 404)
 
-    def test_wrong_method_is_a_405_page(self, client: FlaskClient) -> None:
-        status_page(client.get("/start"), 405)
+    def test_wrong_method_is_a_405_page_saying_what_is_allowed(self, client: FlaskClient) -> None:
+        answer = client.get("/start")
+        status_page(answer, 405)
+        assert "POST" in answer.headers["Allow"]
         status_page(client.put("/"), 405)
 
     def test_oversize_body_gets_a_413_page(self, client: FlaskClient, mailbox: Mailbox) -> None:
