@@ -42,6 +42,7 @@ def queue_email(
     language: str,
     now: datetime,
     request_id: int | None = None,
+    expires_at: datetime | None = None,
     **context: Any,
 ) -> OutboundEmail:
     """Render and store an e-mail in the current transaction; it leaves only after the commit."""
@@ -59,6 +60,7 @@ def queue_email(
         request_id=request_id,
         status=EmailStatus.PENDING,
         next_attempt_at=now,
+        expires_at=expires_at,
         created_at=now,
     )
     session.add(row)
@@ -85,6 +87,7 @@ class DeliveryReport:
     sent: int = 0
     retrying: int = 0
     failed: int = 0
+    expired: int = 0
 
 
 def backoff(attempts: int) -> timedelta:
@@ -117,6 +120,14 @@ def deliver(
         if not _claim(session, email_id, now):
             continue
         row = session.get_one(OutboundEmail, email_id, populate_existing=True)
+        if row.expires_at is not None and row.expires_at <= now:
+            row.status = EmailStatus.EXPIRED
+            row.claimed_until = None
+            if row.template in SECRET_TEMPLATES:
+                row.body_text, row.body_html = SCRUBBED, None
+            report.expired += 1
+            session.commit()
+            continue
         try:
             mailer.send(build_message(row))
         except MailDeliveryError as exc:

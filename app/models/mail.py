@@ -15,7 +15,8 @@ class EmailStatus(StrEnum):
     PENDING = "pending"
     SENDING = "sending"
     SENT = "sent"
-    FAILED = "failed"  # gave up after the last retry; an operator can requeue it
+    FAILED = "failed"  # can never be sent as it is (e.g. a malformed header); kept, flagged
+    EXPIRED = "expired"  # useless by the time SMTP took mail again (a link that has expired)
 
 
 class OutboundEmail(Base):
@@ -39,6 +40,7 @@ class OutboundEmail(Base):
     status: Mapped[EmailStatus] = mapped_column(enum_type(EmailStatus))
     attempts: Mapped[int] = mapped_column(default=0)
     next_attempt_at: Mapped[datetime]
+    expires_at: Mapped[datetime | None]  # after this, sending would only confuse
     claimed_until: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(String(500))
     created_at: Mapped[datetime]

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from flask import abort, redirect, render_template, url_for
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response as BaseResponse
 
 from app.clock import now
@@ -10,6 +14,7 @@ from app.core.workflow import RequestType
 from app.db import get_session
 from app.i18n import current_language
 from app.mail import outbox
+from app.models import SubjectRequest
 from app.portal import bp
 from app.portal.forms import REQUEST_FORMS, ConsentWithdrawalForm, RequestForm
 from app.portal.identity import subject_required, verified_email
@@ -52,6 +57,26 @@ def new_request(slug: str) -> str | tuple[str, int] | BaseResponse:
         return render_template("portal/new_request.html", form=form, type=request_type), status
     db = get_session()
     moment = now()
+    key = form.submission_key.data or None
+    try:
+        case = _file(db, form, request_type, email, moment, key)
+    except IntegrityError:
+        # The same form sent twice at the same instant: the other submission filed it.
+        outbox.rollback(db)
+        case = intake.find_submission(db, key) if key else None
+        if case is None:
+            raise
+    return redirect(url_for("portal.receipt", reference=case.reference), code=303)
+
+
+def _file(
+    db: Session,
+    form: RequestForm,
+    request_type: RequestType,
+    email: str,
+    moment: datetime,
+    key: str | None,
+) -> SubjectRequest:
     case = intake.file_request(
         db,
         email=email,
@@ -61,7 +86,7 @@ def new_request(slug: str) -> str | tuple[str, int] | BaseResponse:
         language=current_language(),
         now=moment,
         verified_at=moment,
-        submission_key=form.submission_key.data or None,
+        submission_key=key,
     )
     outbox.commit(db, moment)
-    return redirect(url_for("portal.receipt", reference=case.reference), code=303)
+    return case

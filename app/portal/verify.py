@@ -107,10 +107,8 @@ def enter_code() -> tuple[str, int] | BaseResponse:
         db.commit()
         session.pop(_PENDING, None)
         return _token_problem("attempts")
-    except TokenExpiredError:
-        return _token_problem("expired")
-    except TokenUsedError:
-        return _token_problem("used")
+    except (TokenExpiredError, TokenUsedError) as exc:
+        return _token_problem(_reason(exc))
     sign_in(email)
     outbox.commit(db, moment)
     return redirect(url_for("portal.overview"), code=303)
@@ -121,12 +119,8 @@ def confirm_link_page(token: str) -> tuple[str, int] | Response:
     """Show a button only: opening the link (as mail scanners do) uses nothing up (D7)."""
     try:
         verification.check_link(get_session(), policy(), token, now())
-    except TokenInvalidError:
-        return _token_problem("invalid")
-    except TokenExpiredError:
-        return _token_problem("expired")
-    except TokenUsedError:
-        return _token_problem("used")
+    except _LINK_ERRORS as exc:
+        return _token_problem(_reason(exc))
     response = make_response(render_template("portal/confirm.html", form=ActionForm()))
     response.headers["Referrer-Policy"] = "no-referrer"
     return response
@@ -142,15 +136,22 @@ def confirm_link(token: str) -> tuple[str, int] | BaseResponse:
     moment = now()
     try:
         email = verification.confirm_link(db, policy(), token, moment)
-    except TokenInvalidError:
-        return _token_problem("invalid")
-    except TokenExpiredError:
-        return _token_problem("expired")
-    except TokenUsedError:
-        return _token_problem("used")
+    except _LINK_ERRORS as exc:
+        return _token_problem(_reason(exc))
     sign_in(email)
     outbox.commit(db, moment)
     return redirect(url_for("portal.overview"), code=303)
+
+
+_LINK_ERRORS = (TokenInvalidError, TokenExpiredError, TokenUsedError)
+
+
+def _reason(error: Exception) -> str:
+    if isinstance(error, TokenExpiredError):
+        return "expired"
+    if isinstance(error, TokenUsedError):
+        return "used"
+    return "invalid"
 
 
 def _token_problem(reason: str) -> tuple[str, int]:

@@ -40,6 +40,12 @@ def next_reference(session: Session, year: int) -> str:
     return f"DSR-{year}-{number:06d}"
 
 
+def find_submission(session: Session, submission_key: str) -> SubjectRequest | None:
+    return session.scalar(
+        select(SubjectRequest).where(SubjectRequest.submission_key == submission_key)
+    )
+
+
 def file_request(
     session: Session,
     *,
@@ -61,9 +67,7 @@ def file_request(
     the deadline counts from its date in Stockholm (legal.md §2.1).
     """
     if submission_key:
-        existing = session.scalar(
-            select(SubjectRequest).where(SubjectRequest.submission_key == submission_key)
-        )
+        existing = find_submission(session, submission_key)
         if existing is not None:
             return existing
     received_at = received_at or now

@@ -104,6 +104,7 @@ def send_token(
         template="verify",
         language=language,
         now=now,
+        expires_at=row.expires_at,
         link_path=f"/verify/{link_token}",
         code=format_code(code),
         minutes=int(policy.ttl.total_seconds() // 60),

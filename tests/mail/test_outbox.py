@@ -117,6 +117,22 @@ class TestSmtpDown:
 
         assert client.post(link_path(mailbox.last_to(ANNA))).status_code == 303
 
+    def test_link_that_expired_while_smtp_was_down_is_not_sent_late(
+        self, app: Flask, client: FlaskClient, mailbox: Mailbox, session: Session, clock: Clock
+    ) -> None:
+        mailbox.down = True
+        client.post("/start", data={"email": ANNA})
+        mailbox.down = False
+        clock.advance(minutes=16)
+
+        report = run_worker_once(app)
+
+        assert (report.sent, report.expired) == (0, 1)
+        assert mailbox.messages == []
+        (row,) = rows(session, "verify")
+        assert row.status is EmailStatus.EXPIRED
+        assert "/verify/" not in row.body_text
+
     def test_retries_back_off_and_keep_going(
         self, app: Flask, anna: FlaskClient, mailbox: Mailbox, session: Session, clock: Clock
     ) -> None:

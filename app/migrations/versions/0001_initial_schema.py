@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-24 07:49:35.657461
+Create Date: 2026-11-24 08:14:53.917356
 """
 
 from __future__ import annotations
@@ -161,9 +161,10 @@ def upgrade() -> None:
     sa.Column('body_text', sa.Text(), nullable=False),
     sa.Column('body_html', sa.Text(), nullable=True),
     sa.Column('request_id', sa.Integer(), nullable=True),
-    sa.Column('status', sa.Enum('pending', 'sending', 'sent', 'failed', name='emailstatus', native_enum=False, create_constraint=True, length=32), nullable=False),
+    sa.Column('status', sa.Enum('pending', 'sending', 'sent', 'failed', 'expired', name='emailstatus', native_enum=False, create_constraint=True, length=32), nullable=False),
     sa.Column('attempts', sa.Integer(), nullable=False),
     sa.Column('next_attempt_at', app.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('expires_at', app.db.UTCDateTime(timezone=True), nullable=True),
     sa.Column('claimed_until', app.db.UTCDateTime(timezone=True), nullable=True),
     sa.Column('last_error', sa.String(length=500), nullable=True),
     sa.Column('created_at', app.db.UTCDateTime(timezone=True), nullable=False),
