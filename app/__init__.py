@@ -21,11 +21,14 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     )
 
     from app import cli, db, errors, headers, i18n, labels, logs
+    from app.auth import bp as auth_bp
     from app.config import configure
     from app.extensions import babel, csrf, limiter
     from app.mail import outbox
     from app.portal import bp as portal_bp
     from app.portal import context as portal_context
+    from app.staff import access as staff_access
+    from app.staff import bp as staff_bp
 
     configure(app, config)
     logs.init_app(app)
@@ -38,7 +41,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     outbox.init_app(app)
     headers.init_app(app)
     portal_context.init_app(app)
+    staff_access.init_app(app)
     app.register_blueprint(portal_bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(staff_bp)
     errors.init_app(app)
     cli.init_app(app)
     return app

@@ -9,6 +9,7 @@ from flask import Flask
 from flask_babel import LazyString, gettext
 from flask_babel import lazy_gettext as _l
 
+from app.core.permissions import Permission, StaffRole
 from app.core.workflow import RequestStatus, RequestType
 
 TYPE_LABELS: dict[RequestType, LazyString] = {
@@ -97,6 +98,41 @@ EVENT_LABELS: dict[str, LazyString] = {
     "withdrawn": _l("You withdrew the request"),
     "consent_withdrawn": _l("Consent withdrawn"),
     "marketing_stopped": _l("Direct marketing stopped"),
+    "message_to_subject": _l("New message from us"),
+    "message_from_subject": _l("You sent a message"),
+    "clarification_requested": _l("We asked you a question"),
+    "resumed": _l("Handling resumed"),
+    "completed": _l("Completed"),
+    "extended": _l("The time to answer was extended"),
+    "refused": _l("The request was refused"),
+    "partly_refused": _l("The request was partly refused"),
+    "assigned": _l("Assigned"),
+    "extension_proposed": _l("Extension proposed"),
+    "refusal_proposed": _l("Refusal proposed"),
+    "extension_rejected": _l("Extension rejected by the officer"),
+    "refusal_rejected": _l("Refusal rejected by the officer"),
+}
+
+REFUSAL_GROUND_LABELS: dict[str, LazyString] = {
+    "manifestly_unfounded": _l("The request is manifestly unfounded"),
+    "excessive": _l("The request is excessive, for example because it is repeated"),
+    "not_identified": _l("We cannot identify you as the person the data are about"),
+    "legal_obligation": _l("A legal obligation requires us to keep the data"),
+    "legal_claims": _l("The data are needed to establish, exercise or defend legal claims"),
+    "compelling_grounds": _l("Compelling legitimate grounds override your interests"),
+    "rights_of_others": _l("It would adversely affect the rights and freedoms of others"),
+    "portability_not_applicable": _l(
+        "Portability does not apply: the data are processed on the basis of legitimate interest"
+    ),
+    "data_accurate": _l("The data are correct"),
+    "other": _l("Other ground, described in the reasons"),
+}
+
+
+ROLE_LABELS: dict[StaffRole, LazyString] = {
+    StaffRole.HANDLER: _l("Case handler"),
+    StaffRole.OFFICER: _l("Privacy officer"),
+    StaffRole.ADMIN: _l("Administrator"),
 }
 
 
@@ -117,6 +153,9 @@ def init_app(app: Flask) -> None:
         TYPE_DESCRIPTIONS=TYPE_DESCRIPTIONS,
         STATUS_LABELS=STATUS_LABELS,
         EVENT_LABELS=EVENT_LABELS,
+        REFUSAL_GROUND_LABELS=REFUSAL_GROUND_LABELS,
+        ROLE_LABELS=ROLE_LABELS,
+        Permission=Permission,
         next_steps=next_steps,
         cite=cite,
     )

@@ -15,7 +15,7 @@ from app import create_app
 from app.db import Base, engine, get_session
 from app.services.register_seed import seed_register
 
-pytest_plugins = ["tests.smtp"]
+pytest_plugins = ["tests.smtp", "tests.staff"]
 
 
 class Clock:

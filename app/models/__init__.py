@@ -13,8 +13,19 @@ from app.models.register import (
     RetentionRule,
     RetentionTrigger,
 )
-from app.models.requests import ReferenceCounter, RequestEvent, SubjectRequest
-from app.models.security import EmailToken, SubjectSession
+from app.models.requests import (
+    Approval,
+    ApprovalKind,
+    ApprovalStatus,
+    CaseNote,
+    Message,
+    ReferenceCounter,
+    ReminderLog,
+    RequestEvent,
+    SubjectRequest,
+)
+from app.models.security import AuditEntry, EmailToken, SubjectSession
+from app.models.staff import StaffUser
 from app.models.subjects import (
     AccountingRecord,
     Assignment,
@@ -29,7 +40,12 @@ from app.models.subjects import (
 
 __all__ = [
     "AccountingRecord",
+    "Approval",
+    "ApprovalKind",
+    "ApprovalStatus",
     "Assignment",
+    "AuditEntry",
+    "CaseNote",
     "Communication",
     "Company",
     "Consent",
@@ -38,6 +54,7 @@ __all__ = [
     "EmailToken",
     "LegalBasis",
     "Meeting",
+    "Message",
     "OutboundEmail",
     "Person",
     "PersonKind",
@@ -45,9 +62,11 @@ __all__ = [
     "Recipient",
     "RecipientKind",
     "ReferenceCounter",
+    "ReminderLog",
     "RequestEvent",
     "RetentionRule",
     "RetentionTrigger",
+    "StaffUser",
     "SubjectRequest",
     "SubjectSession",
     "TechnicalRecord",

@@ -6,8 +6,9 @@ Only hashes are stored: a database leak gives neither working links, codes nor s
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Index, String
+from sqlalchemy import DDL, JSON, Index, String, event
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Base
@@ -43,3 +44,52 @@ class SubjectSession(Base):
     expires_at: Mapped[datetime] = mapped_column(index=True)
     last_seen_at: Mapped[datetime]
     ended_at: Mapped[datetime | None]
+
+
+class AuditEntry(Base):
+    """Who did or saw what, when, on which case or person. Append-only: never updated or deleted.
+
+    Holds identifiers, never the personal data itself (a case reference, a person id, field names).
+    Case and person are plain columns, not foreign keys: the trail outlives erased rows.
+    """
+
+    __tablename__ = "audit_entries"
+    __table_args__ = (
+        Index("ix_audit_entries_occurred_at", "occurred_at"),
+        Index("ix_audit_entries_actor_id_occurred_at", "actor_id", "occurred_at"),
+        Index("ix_audit_entries_request_id", "request_id"),
+        Index("ix_audit_entries_action", "action"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    occurred_at: Mapped[datetime]
+    actor_id: Mapped[int | None]  # staff id; None for the system or the person themself
+    actor: Mapped[str] = mapped_column(String(60))  # "staff:<id>", "system", "subject"
+    action: Mapped[str] = mapped_column(String(60))  # e.g. "case.view", "case.extend"
+    request_id: Mapped[int | None]
+    reference: Mapped[str | None] = mapped_column(String(20))
+    person_id: Mapped[int | None]
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+# The database itself refuses to change or remove audit rows, whatever code runs against it.
+AUDIT_APPEND_ONLY_SQLITE = [
+    "CREATE TRIGGER audit_entries_no_update BEFORE UPDATE ON audit_entries "
+    "BEGIN SELECT RAISE(ABORT, 'audit entries are append-only'); END",
+    "CREATE TRIGGER audit_entries_no_delete BEFORE DELETE ON audit_entries "
+    "BEGIN SELECT RAISE(ABORT, 'audit entries are append-only'); END",
+]
+AUDIT_APPEND_ONLY_POSTGRESQL = [
+    "CREATE FUNCTION audit_entries_append_only() RETURNS trigger LANGUAGE plpgsql AS "
+    "$$ BEGIN RAISE EXCEPTION 'audit entries are append-only'; END $$",
+    "CREATE TRIGGER audit_entries_no_change BEFORE UPDATE OR DELETE ON audit_entries "
+    "FOR EACH ROW EXECUTE FUNCTION audit_entries_append_only()",
+]
+for _statement in AUDIT_APPEND_ONLY_SQLITE:
+    event.listen(
+        AuditEntry.__table__, "after_create", DDL(_statement).execute_if(dialect="sqlite")
+    )
+for _statement in AUDIT_APPEND_ONLY_POSTGRESQL:
+    event.listen(
+        AuditEntry.__table__, "after_create", DDL(_statement).execute_if(dialect="postgresql")
+    )

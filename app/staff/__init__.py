@@ -1,0 +1,7 @@
+"""The staff side: the queue, case pages and decisions, intake, the audit trail, accounts."""
+
+from flask import Blueprint
+
+bp = Blueprint("staff", __name__, url_prefix="/staff")
+
+from app.staff import accounts, audit_log, cases, intake, queue  # noqa: E402,F401
