@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 import threading
 import time
+from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 import click
@@ -13,10 +16,13 @@ from alembic import command as alembic_command
 from alembic.config import Config as AlembicConfig
 from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from app.clock import now
 from app.db import get_session, new_session
 from app.mail import outbox
+from app.services import reminders
 
 log = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -96,26 +102,64 @@ def seed_demo(leads: int, seed: int, if_empty: bool) -> None:
         click.echo(f"  {address}")
 
 
-def run_worker_once(app: Flask) -> outbox.DeliveryReport:
-    """One round of background work: deliver due e-mail."""
+@dataclass
+class WorkerReport(outbox.DeliveryReport):
+    """What one round did: the e-mail delivery counts, and how many reminders it queued."""
+
+    reminders: int = 0
+
+    def add(self, other: outbox.DeliveryReport) -> None:
+        self.sent += other.sent
+        self.retrying += other.retrying
+        self.failed += other.failed
+        self.expired += other.expired
+
+
+def run_worker_once(app: Flask) -> WorkerReport:
+    """One round of background work: deliver due e-mail, then send the staff reminders due."""
     with app.app_context():
         session = new_session()
         try:
-            return outbox.deliver(session, outbox.mailer(), now())
+            moment = now()
+            report = WorkerReport()
+            report.add(outbox.deliver(session, outbox.mailer(), moment))
+            queued = _queue_reminders(session, moment)
+            report.reminders = len(queued)
+            if queued:
+                report.add(outbox.deliver(session, outbox.mailer(), moment, ids=queued))
+            return report
         finally:
             session.close()
+
+
+def _queue_reminders(session: Session, moment: datetime) -> list[int]:
+    """Queue each reminder in a transaction of its own, with its log rows; return the e-mail ids.
+
+    A reminder another worker sent first (its log rows exist) is rolled back and skipped.
+    """
+    queued = []
+    for reminder in reminders.pending(session, moment):
+        try:
+            email = reminders.queue(session, reminder, now=moment)
+            session.commit()
+        except IntegrityError:
+            outbox.rollback(session)
+            continue
+        queued.append(email.id)
+    return queued
 
 
 def _worker_loop(app: Flask, interval: float, stop: threading.Event) -> None:
     while not stop.is_set():
         try:
             report = run_worker_once(app)
-            if report.sent or report.retrying or report.failed:
+            if report.sent or report.retrying or report.failed or report.reminders:
                 log.info(
-                    "worker: %s sent, %s to retry, %s failed",
+                    "worker: %s sent, %s to retry, %s failed, %s reminders",
                     report.sent,
                     report.retrying,
                     report.failed,
+                    report.reminders,
                 )
         except Exception:  # the loop must survive a bad round (database busy, SMTP odd)
             log.exception("worker round failed")
@@ -126,11 +170,14 @@ def _worker_loop(app: Flask, interval: float, stop: threading.Event) -> None:
 @click.option("--once", is_flag=True, help="Run one round and exit.")
 @with_appcontext
 def worker(once: bool) -> None:
-    """Send queued e-mail and retry failed sends with backoff (and later: reminders, purges)."""
+    """Send queued e-mail (retrying failed sends with backoff) and the staff reminders."""
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     if once:
         report = run_worker_once(app)
-        click.echo(f"{report.sent} sent, {report.retrying} to retry, {report.failed} failed.")
+        click.echo(
+            f"{report.sent} sent, {report.retrying} to retry, {report.failed} failed, "
+            f"{report.reminders} reminders queued."
+        )
         return
     click.echo("Worker running; Ctrl+C stops it.")
     try:
@@ -164,6 +211,66 @@ def serve(host: str, port: int | None, threads: int, no_worker: bool) -> None:
         stop.set()
 
 
+def stdin_is_terminal() -> bool:
+    """Whether a person types at the command (then prompt), or a pipe feeds it."""
+    return sys.stdin.isatty()
+
+
+@click.command("create-staff")
+@click.argument("email")
+@click.option(
+    "--role",
+    type=click.Choice(["handler", "officer", "admin"]),
+    required=True,
+    help="handler works cases; officer also approves and reads the audit trail; admin manages "
+    "accounts.",
+)
+@click.option("--name", default=None, help="The person's name (default: the address's local part).")
+@with_appcontext
+def create_staff(email: str, role: str, name: str | None) -> None:
+    """Create a staff account for EMAIL. There are no default accounts: this is how the first
+    administrator is made.
+
+    The password is asked for twice, or read from the first line of standard input when that is
+    not a terminal. The person sets up an authenticator app at their first sign-in.
+    """
+    from app.auth.passwords import PROBLEM_TEXTS
+    from app.core.permissions import StaffRole
+    from app.services import staff_accounts
+
+    session = get_session()
+    try:
+        address = staff_accounts.normalise_email(email)
+    except staff_accounts.InvalidEmailError:
+        raise click.ClickException(f"{email!r} is not a valid e-mail address.") from None
+    if staff_accounts.find_by_email(session, address) is not None:
+        raise click.ClickException(f"There is already an account for {address}.")
+    if stdin_is_terminal():
+        password = click.prompt(
+            "Password", hide_input=True, confirmation_prompt="Repeat the password"
+        )
+    else:
+        password = sys.stdin.readline().rstrip("\r\n")
+    try:
+        user = staff_accounts.create_account(
+            session,
+            email=address,
+            name=name or "",
+            role=StaffRole(role),
+            password=password,
+            now=now(),
+        )
+    except staff_accounts.WeakPasswordError as exc:
+        raise click.ClickException(PROBLEM_TEXTS[exc.problem]) from None
+    except staff_accounts.AccountExistsError:
+        raise click.ClickException(f"There is already an account for {address}.") from None
+    session.commit()
+    click.echo(
+        f"Created the {role} account {user.email}. At the first sign-in at /staff/login the "
+        "person sets up an authenticator app."
+    )
+
+
 def init_app(app: Flask) -> None:
-    for cmd in (db_group, seed_demo, worker, serve):
+    for cmd in (db_group, seed_demo, worker, serve, create_staff):
         app.cli.add_command(cmd)

@@ -12,6 +12,7 @@ import pytest
 from argon2 import PasswordHasher
 from flask import Flask
 from flask.testing import FlaskClient
+from flask_login.utils import _create_identifier
 from sqlalchemy.orm import Session
 
 from app.core.permissions import StaffRole
@@ -44,7 +45,11 @@ def sign_in_as(app: Flask, user: StaffUser) -> FlaskClient:
     """A fresh client whose session holds ``user`` as fully signed in (password and TOTP)."""
     client = app.test_client()
     moment = app.extensions["clock"]().isoformat()
+    # Flask-Login's "strong" protection drops a session without the mark of its browser.
+    with app.test_request_context(environ_base=client.environ_base):
+        mark = _create_identifier()
     with client.session_transaction() as sess:
+        sess["_id"] = mark
         sess["_user_id"] = user.get_id()
         sess["_fresh"] = True
         sess["staff_since"] = moment

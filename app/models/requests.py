@@ -35,6 +35,10 @@ class SubjectRequest(Base):
         Index("ix_subject_requests_email", "email"),
         Index("ix_subject_requests_assignee_id_due_on", "assignee_id", "due_on"),
         Index("ix_subject_requests_due_on", "due_on"),
+        # The queue reads a type or an assignee per status in deadline order (services/queue.py);
+        # without these, "my open cases" or "open erasures" read every such case ever filed.
+        Index("ix_subject_requests_type_status_due_on", "type", "status", "due_on"),
+        Index("ix_subject_requests_assignee_id_status_due_on", "assignee_id", "status", "due_on"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

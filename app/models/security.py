@@ -86,9 +86,7 @@ AUDIT_APPEND_ONLY_POSTGRESQL = [
     "FOR EACH ROW EXECUTE FUNCTION audit_entries_append_only()",
 ]
 for _statement in AUDIT_APPEND_ONLY_SQLITE:
-    event.listen(
-        AuditEntry.__table__, "after_create", DDL(_statement).execute_if(dialect="sqlite")
-    )
+    event.listen(AuditEntry.__table__, "after_create", DDL(_statement).execute_if(dialect="sqlite"))
 for _statement in AUDIT_APPEND_ONLY_POSTGRESQL:
     event.listen(
         AuditEntry.__table__, "after_create", DDL(_statement).execute_if(dialect="postgresql")

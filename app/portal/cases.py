@@ -1,11 +1,16 @@
-"""The person's cases: receipt (page and PDF), the status list, a case's timeline, withdrawal."""
+"""The person's cases: receipt (page and PDF), the status list, a case's page with its timeline
+and the messages both ways (notices of extension and refusal among them), replies, withdrawal."""
 
 from __future__ import annotations
 
 from flask import Response, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
 from sqlalchemy import select
 from werkzeug.wrappers import Response as BaseResponse
+from wtforms import TextAreaField
+from wtforms.validators import DataRequired, Length
 
 from app.clock import now, today
 from app.core.workflow import InvalidTransitionError
@@ -15,10 +20,23 @@ from app.mail import outbox
 from app.models import SubjectRequest
 from app.portal import bp
 from app.portal.context import controller
-from app.portal.forms import ActionForm
+from app.portal.forms import MESSAGE_MAX, ActionForm
 from app.portal.identity import current_email, subject_required
-from app.services import processing
+from app.services import casework, processing
 from app.services.receipts import receipt_for
+
+
+class ReplyForm(FlaskForm):
+    """The person's message on their case; staff read it on the case page."""
+
+    body = TextAreaField(
+        _l("Your message"),
+        validators=[
+            DataRequired(_l("Write your message.")),
+            Length(max=MESSAGE_MAX, message=_l("At most %(max)d characters.", max=MESSAGE_MAX)),
+        ],
+        filters=[lambda value: value.strip() if isinstance(value, str) else value],
+    )
 
 
 def _own_case(reference: str) -> SubjectRequest:
@@ -44,14 +62,43 @@ def cases() -> str:
     return render_template("portal/cases.html", cases=list(rows), today=today())
 
 
+def _case_page(item: SubjectRequest, reply: ReplyForm | None = None) -> str:
+    events = [e for e in item.events if e.visible_to_subject]
+    return render_template(
+        "portal/case.html",
+        case=item,
+        events=events,
+        messages=list(item.messages),  # every message both ways, notices included; never notes
+        form=ActionForm(formdata=None),
+        reply=reply or ReplyForm(formdata=None),
+        today=today(),
+    )
+
+
 @bp.get("/cases/<reference>")
 @subject_required
 def case(reference: str) -> str:
+    return _case_page(_own_case(reference))
+
+
+@bp.post("/cases/<reference>/messages")
+@subject_required
+def reply(reference: str) -> tuple[str, int] | BaseResponse:
     item = _own_case(reference)
-    events = [e for e in item.events if e.visible_to_subject]
-    return render_template(
-        "portal/case.html", case=item, events=events, form=ActionForm(), today=today()
-    )
+    form = ReplyForm()
+    if not form.validate_on_submit():
+        return _case_page(item, form), 400
+    db = get_session()
+    moment = now()
+    try:
+        casework.reply_from_subject(db, item, form.body.data, now=moment)
+    except casework.CaseClosedError:
+        outbox.rollback(db)
+        flash(_("This case is closed, so messages can no longer be sent on it."), "error")
+    else:
+        outbox.commit(db, moment)
+        flash(_("Your message is sent. We will answer here on this page."), "success")
+    return redirect(url_for("portal.case", reference=item.reference), code=303)
 
 
 @bp.get("/cases/<reference>/receipt")

@@ -28,13 +28,14 @@ def inject() -> dict[str, Any]:
 
 
 def forget_earlier_request() -> None:
-    """Drop what an earlier request left on ``g``: the language and the controller.
+    """Drop what an earlier request left on ``g``: the language, the controller, the staff user.
 
     ``g`` lives as long as the app context; when one context serves several requests (an app
     context pushed around the test client), the next request must not inherit a choice of
     language made before it.
     """
     g.pop("controller", None)
+    g.pop("_login_user", None)  # Flask-Login's cache of the signed-in staff member
     flask_babel.refresh()
 
 

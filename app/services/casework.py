@@ -10,7 +10,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from app.core.workflow import RequestStatus
+from app.core.workflow import InvalidTransitionError, RequestStatus
 from app.mail.outbox import queue_email
 from app.models import CaseNote, Message, StaffUser, SubjectRequest
 from app.services import audit
@@ -24,6 +24,14 @@ class CaseClosedError(Exception):
 def _require_open(request: SubjectRequest) -> None:
     if not request.is_open:
         raise CaseClosedError
+
+
+def _require_status(
+    request: SubjectRequest, expected: RequestStatus, target: RequestStatus
+) -> None:
+    """The workflow table allows ``target`` from several statuses; this action from one only."""
+    if request.status is not expected:
+        raise InvalidTransitionError(request.status, target)
 
 
 def notify_subject(session: Session, request: SubjectRequest, kind: str, now: datetime) -> None:
@@ -67,6 +75,7 @@ def assign(
 
 def start_work(session: Session, request: SubjectRequest, *, by: StaffUser, now: datetime) -> None:
     """:raises InvalidTransitionError: unless the case is newly received."""
+    _require_status(request, RequestStatus.RECEIVED, RequestStatus.IN_PROGRESS)
     transition(session, request, RequestStatus.IN_PROGRESS, actor=by.actor, now=now)
     if request.assignee_id is None:
         request.assignee_id = by.id
@@ -106,6 +115,7 @@ def ask_clarification(
 
 def resume(session: Session, request: SubjectRequest, *, by: StaffUser, now: datetime) -> None:
     """:raises InvalidTransitionError: unless the case waits for the person."""
+    _require_status(request, RequestStatus.AWAITING_SUBJECT, RequestStatus.IN_PROGRESS)
     transition(session, request, RequestStatus.IN_PROGRESS, actor=by.actor, now=now, kind="resumed")
     audit.record(session, action="case.resume", now=now, staff=by, request=request)
 

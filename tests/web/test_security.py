@@ -186,6 +186,7 @@ class TestCsrf:
             "slug": "erasure",
             "reference": reference,
             "code": "en",
+            "staff_id": 1,
         }
 
         with csrf_app.test_request_context():
