@@ -93,6 +93,7 @@ def seed_demo(leads: int, seed: int, if_empty: bool) -> None:
         seed_register(session)
         started = time.perf_counter()
         demo.seed_demo(session, leads=leads, seed=seed, now=now())
+        demo.seed_demo_staff(session, now=now())
         session.commit()
         click.echo(f"Created {leads} leads in {time.perf_counter() - started:.1f} s.")
     mail_dir = current_app.config["MAIL_DIR"]
@@ -100,6 +101,11 @@ def seed_demo(leads: int, seed: int, if_empty: bool) -> None:
     click.echo(f"the link and code is printed here and written to {mail_dir}:")
     for address in demo.DEMO_ADDRESSES:
         click.echo(f"  {address}")
+    click.echo("Staff pages: /staff/login. Demo accounts (password below; each sets up an")
+    click.echo("authenticator app with a QR code at first sign-in):")
+    for email, _name, role in demo.DEMO_STAFF:
+        click.echo(f"  {role.value:8} {email}")
+    click.echo(f"  password: {demo.DEMO_STAFF_PASSWORD}")
 
 
 @dataclass
@@ -234,9 +240,9 @@ def create_staff(email: str, role: str, name: str | None) -> None:
     The password is asked for twice, or read from the first line of standard input when that is
     not a terminal. The person sets up an authenticator app at their first sign-in.
     """
-    from app.auth.passwords import PROBLEM_TEXTS
     from app.core.permissions import StaffRole
     from app.services import staff_accounts
+    from app.services.passwords import PROBLEM_TEXTS
 
     session = get_session()
     try:

@@ -10,10 +10,10 @@ from flask import Flask
 from sqlalchemy import func, select
 
 from app import cli
-from app.auth import passwords
 from app.core.permissions import StaffRole
 from app.db import get_session
 from app.models import AuditEntry, StaffUser
+from app.services import passwords
 from tests.conftest import make_app
 
 GOOD = "tre glada grodor i en grön damm"

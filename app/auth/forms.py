@@ -8,9 +8,9 @@ from wtforms import EmailField, Field, PasswordField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, ValidationError
 
-from app.auth.passwords import MAX_LENGTH, MIN_LENGTH, PasswordProblem, password_problem
 from app.core.permissions import StaffRole
 from app.labels import ROLE_LABELS
+from app.services.passwords import MAX_LENGTH, MIN_LENGTH, PasswordProblem, password_problem
 from app.services.staff_accounts import InvalidEmailError, normalise_email
 
 PASSWORD_MESSAGES = {

@@ -21,6 +21,7 @@ from typing import Any
 from sqlalchemy import func, insert, select, text
 from sqlalchemy.orm import Session
 
+from app.core.permissions import StaffRole
 from app.models import (
     AccountingRecord,
     Assignment,
@@ -35,6 +36,7 @@ from app.models import (
     RecipientKind,
     TechnicalRecord,
 )
+from app.services import staff_accounts
 from app.services.register_seed import seed_register
 
 CHUNK_ROWS = 5_000
@@ -1211,3 +1213,22 @@ class _Builder:
                 "Ringde, inget svar. Försöker igen på torsdag.",
             )
         return 5  # Anna, Erik, Karin and Sofia's two records
+
+
+# Demo staff: one account per role, with a password printed by `make run`. Demo databases only;
+# a real installation creates its accounts with `portal create-staff`, and none exist by default.
+DEMO_STAFF_PASSWORD = "demo-portalen-2026-nyckel"  # noqa: S105  (demo data, printed on purpose)
+DEMO_STAFF = (
+    ("handlaggare@lhe-handelsbolag.se", "Hanna Lind", StaffRole.HANDLER),
+    ("dataskydd@lhe-handelsbolag.se", "Olof Berg", StaffRole.OFFICER),
+    ("admin@lhe-handelsbolag.se", "Ada Nilsson", StaffRole.ADMIN),
+)
+
+
+def seed_demo_staff(session: Session, *, now: datetime) -> None:
+    """Create the demo staff accounts that do not exist yet (each enrols TOTP at first login)."""
+    for email, name, role in DEMO_STAFF:
+        if staff_accounts.find_by_email(session, email) is None:
+            staff_accounts.create_account(
+                session, email=email, name=name, role=role, password=DEMO_STAFF_PASSWORD, now=now
+            )

@@ -18,11 +18,10 @@ from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.auth import passwords
-from app.auth.passwords import PasswordProblem
 from app.core.permissions import StaffRole
 from app.models import StaffUser
-from app.services import audit
+from app.services import audit, passwords
+from app.services.passwords import PasswordProblem
 
 log = logging.getLogger(__name__)
 

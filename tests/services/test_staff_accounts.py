@@ -9,11 +9,10 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.auth import passwords
-from app.auth.passwords import PasswordProblem, password_problem
 from app.core.permissions import StaffRole
 from app.models import AuditEntry, StaffUser
-from app.services import staff_accounts
+from app.services import passwords, staff_accounts
+from app.services.passwords import PasswordProblem, password_problem
 from app.services.staff_accounts import (
     AccountExistsError,
     InvalidEmailError,

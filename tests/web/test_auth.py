@@ -19,11 +19,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.test import TestResponse
 
-from app.auth import passwords
 from app.core.permissions import StaffRole
 from app.db import engine
 from app.models import AuditEntry, StaffUser
-from app.services import staff_accounts
+from app.services import passwords, staff_accounts
 from tests.conftest import Clock
 from tests.helpers import page_text
 from tests.staff import PASSWORD, make_staff
