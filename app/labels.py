@@ -92,6 +92,22 @@ STATUS_LABELS: dict[RequestStatus, LazyString] = {
     RequestStatus.WITHDRAWN: _l("Withdrawn"),
 }
 
+# Staff see the same statuses and types named from their side of the case.
+STAFF_STATUS_LABELS: dict[RequestStatus, LazyString] = {
+    **STATUS_LABELS,
+    RequestStatus.AWAITING_SUBJECT: _l("Waiting for the person"),
+}
+
+STAFF_TYPE_LABELS: dict[RequestType, LazyString] = {
+    RequestType.ACCESS: _l("Access"),
+    RequestType.RECTIFICATION: _l("Rectification"),
+    RequestType.ERASURE: _l("Erasure"),
+    RequestType.RESTRICTION: _l("Restriction"),
+    RequestType.OBJECTION: _l("Objection"),
+    RequestType.CONSENT_WITHDRAWAL: _l("Consent withdrawal"),
+    RequestType.PORTABILITY: _l("Portability"),
+}
+
 EVENT_LABELS: dict[str, LazyString] = {
     "filed": _l("Request received"),
     "status_changed": _l("Status changed"),
@@ -136,9 +152,13 @@ ROLE_LABELS: dict[StaffRole, LazyString] = {
 }
 
 
+def cite_article(number: str) -> str:
+    """'Art. 15 GDPR' in the current language's style ('art. 15 GDPR' in Swedish)."""
+    return gettext("Art. %(number)s GDPR", number=number)
+
+
 def cite(request_type: RequestType) -> str:
-    """ "Art. 15 GDPR" in the current language's style."""
-    return gettext("Art. %(number)s GDPR", number=request_type.article)
+    return cite_article(request_type.article)
 
 
 def next_steps(request_type: RequestType, details: dict[str, object]) -> LazyString:
@@ -152,10 +172,13 @@ def init_app(app: Flask) -> None:
         TYPE_LABELS=TYPE_LABELS,
         TYPE_DESCRIPTIONS=TYPE_DESCRIPTIONS,
         STATUS_LABELS=STATUS_LABELS,
+        STAFF_STATUS_LABELS=STAFF_STATUS_LABELS,
+        STAFF_TYPE_LABELS=STAFF_TYPE_LABELS,
         EVENT_LABELS=EVENT_LABELS,
         REFUSAL_GROUND_LABELS=REFUSAL_GROUND_LABELS,
         ROLE_LABELS=ROLE_LABELS,
         Permission=Permission,
         next_steps=next_steps,
         cite=cite,
+        cite_article=cite_article,
     )

@@ -31,6 +31,22 @@ FRONT_PAGE_TEXTS = (
     "Skip to content",
 )
 
+# Texts of the staff sign-in page, which is shown before anyone is signed in.
+STAFF_LOGIN_TEXTS = (
+    "Sign in to case handling",
+    "Case handling",
+    "Forgotten your password or lost your phone? Ask an administrator to reset your account.",
+)
+
+# One Swedish name for each thing: words a translation must not use, and the word it uses instead.
+AVOIDED_TERMS = {
+    "dataskyddsombud": "dataskyddsansvarig (the privacy officer decides; an Art. 37 DPO would not)",
+    "integritetsansvarig": "dataskyddsansvarig",
+    "internt anteckning": "intern anteckning",
+    "granskningsspår": "granskningslogg",
+    "revisionslogg": "granskningslogg",
+}
+
 
 def placeholders(text: str) -> set[str]:
     return {found for found in PLACEHOLDER.findall(text) if found != "%%"}
@@ -122,6 +138,24 @@ class TestSwedishCatalogue:
             "\n".join(stale)
         )
 
+    def test_article_citations_are_lower_case_in_swedish(self, messages: list[Message]) -> None:
+        # Swedish cites "art. 17 GDPR" in lower case, as the entry "Art. %(number)s GDPR" does.
+        wrong = [
+            describe(message)
+            for message in messages
+            if any(re.search(r"\bArt\.", form) for form in forms(message.string))
+        ]
+        assert not wrong, 'article cited as "Art." in Swedish:\n' + "\n".join(wrong)
+
+    def test_one_term_for_each_thing(self, messages: list[Message]) -> None:
+        wrong = [
+            f"{describe(message)}: {term!r}, use {instead}"
+            for message in messages
+            for term, instead in AVOIDED_TERMS.items()
+            if any(term in form.casefold() for form in forms(message.string))
+        ]
+        assert not wrong, "terms outside the glossary:\n" + "\n".join(wrong)
+
 
 class TestPagesUseTheCatalogue:
     def test_front_page_is_in_swedish_by_default(
@@ -149,3 +183,16 @@ class TestPagesUseTheCatalogue:
         for source in FRONT_PAGE_TEXTS:
             assert str(escape(source)) in html, f"{source!r} missing from the English page"
             assert str(escape(catalogue.get(source).string)) not in html
+
+    def test_staff_sign_in_is_in_swedish_by_default(
+        self, client: FlaskClient, catalogue: Catalog
+    ) -> None:
+        page = client.get("/staff/login")
+        html = page.get_data(as_text=True)
+
+        assert page.status_code == 200
+        assert 'lang="sv"' in html
+        for source in STAFF_LOGIN_TEXTS:
+            swedish = catalogue.get(source).string
+            assert str(escape(swedish)) in html, f"{swedish!r} missing from the Swedish page"
+            assert str(escape(source)) not in html, f"{source!r} left in English"

@@ -75,7 +75,10 @@ def require(permission: Permission) -> Callable[[Callable[..., Any]], Callable[.
                 return redirect(url_for("auth.login", next=request.path))
             if _expired():
                 logout_user()
+                language = session.get("lang")
                 session.clear()
+                if language:  # the language chosen survives the end of the session
+                    session["lang"] = language
                 return redirect(url_for("auth.login", expired=1))
             if not current_staff().can(permission):
                 abort(403)

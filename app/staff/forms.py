@@ -34,7 +34,7 @@ from wtforms.validators import (
 
 from app.core.grounds import REFUSAL_GROUNDS, REFUSAL_SCOPES
 from app.core.workflow import Channel, RequestStatus, RequestType
-from app.labels import REFUSAL_GROUND_LABELS, TYPE_LABELS
+from app.labels import REFUSAL_GROUND_LABELS, STAFF_STATUS_LABELS, STAFF_TYPE_LABELS, cite_article
 from app.models import StaffUser
 from app.services.queue import UNASSIGNED, DueWindow
 
@@ -42,15 +42,6 @@ TEXT_MAX = 4000
 """Longest message, note, reason or question staff can write (the person's limit too)."""
 
 # --- staff-side names -------------------------------------------------------------------------
-
-STAFF_STATUS_LABELS: dict[RequestStatus, LazyString] = {
-    RequestStatus.RECEIVED: _l("Received"),
-    RequestStatus.IN_PROGRESS: _l("In progress"),
-    RequestStatus.AWAITING_SUBJECT: _l("Waiting for the person"),
-    RequestStatus.COMPLETED: _l("Completed"),
-    RequestStatus.REFUSED: _l("Refused"),
-    RequestStatus.WITHDRAWN: _l("Withdrawn"),
-}
 
 CHANNEL_LABELS: dict[Channel, LazyString] = {
     Channel.PORTAL: _l("The portal"),
@@ -153,7 +144,7 @@ class QueueFilterForm(FlaskForm):
             ]
         )
         self.type.choices = options(
-            [(ALL, _l("All types")), *((t.value, TYPE_LABELS[t]) for t in RequestType)]
+            [(ALL, _l("All types")), *((t.value, STAFF_TYPE_LABELS[t]) for t in RequestType)]
         )
         self.assignee.choices = options(
             [
@@ -223,6 +214,13 @@ class ExtensionForm(FlaskForm):
     )
 
 
+def _ground_choice(ground: str) -> str:
+    """The ground's label with its article, in the language of the page being drawn."""
+    article = REFUSAL_GROUNDS[ground]
+    label = str(REFUSAL_GROUND_LABELS[ground])
+    return f"{label} ({cite_article(article)})" if article else label
+
+
 class RefusalForm(FlaskForm):
     scope = RadioField(
         _l("What is refused"),
@@ -234,10 +232,7 @@ class RefusalForm(FlaskForm):
         choices=options(
             [
                 ("", _l("Choose a ground")),
-                *(
-                    (g, f"{REFUSAL_GROUND_LABELS[g]} ({a})" if a else REFUSAL_GROUND_LABELS[g])
-                    for g, a in REFUSAL_GROUNDS.items()
-                ),
+                *((g, LazyString(_ground_choice, g)) for g in REFUSAL_GROUNDS),
             ]
         ),
         validators=[

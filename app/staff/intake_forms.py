@@ -29,7 +29,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional, Va
 from app.clock import STOCKHOLM, stockholm_date
 from app.core.deadlines import add_months
 from app.core.workflow import Channel, RequestType
-from app.labels import TYPE_LABELS
+from app.labels import STAFF_TYPE_LABELS
 from app.portal.forms import EmailAddress, MultiCheckboxField
 
 ORIGINAL_TEXT_MAX = 20_000  # a long letter fits; the form as a whole stays under 256 KB
@@ -89,7 +89,7 @@ class IntakeForm(FlaskForm):
     )
     type = RadioField(
         _l("Type of request"),
-        choices=[SelectChoice(t.value, TYPE_LABELS[t]) for t in RequestType],
+        choices=[SelectChoice(t.value, STAFF_TYPE_LABELS[t]) for t in RequestType],
         invalid_choice_message=_l("Choose the type of request."),
     )
     objection_kind = RadioField(

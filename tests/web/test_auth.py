@@ -638,6 +638,7 @@ class TestSessions:
     def test_idle_for_31_minutes_ends_the_session(
         self, client: FlaskClient, admin: StaffUser, admin_secret: str, clock: Clock
     ) -> None:
+        client.get("/language/en?next=/")
         sign_in(client, admin, admin_secret, clock)
         clock.advance(minutes=29)
         assert client.get(ACCOUNTS).status_code == 200

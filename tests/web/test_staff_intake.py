@@ -27,7 +27,7 @@ from app.core.workflow import Channel, RequestStatus, RequestType
 from app.models import AuditEntry, Consent, OutboundEmail, Person, SubjectRequest
 from app.models.staff import StaffUser
 from tests.conftest import Clock
-from tests.helpers import add_person, count, page_text, text_of
+from tests.helpers import add_person, count, page_text, set_language, text_of
 from tests.smtp import Mailbox
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -196,6 +196,7 @@ class TestBackDating:
         self, handler_client: FlaskClient, session: Session
     ) -> None:
         arrived = TODAY - timedelta(days=40)
+        set_language(handler_client, "en")
         register(handler_client, received_on=arrived.isoformat())
         filed = the_case(session)
         assert filed.due_on == legal_deadline(arrived) < TODAY

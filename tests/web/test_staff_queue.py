@@ -147,7 +147,7 @@ class TestDefaultView:
         row = row_of(page, overdue)
         assert 'class="row-late"' in row
         assert "Overdue by 3 days" in row
-        assert "Erasure of my data" in row
+        assert "Erasure" in row
         assert "Hanna Handläggare (you)" in row
         assert "status-received" in row
         assert "Due today" in row_of(page, today_)
