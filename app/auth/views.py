@@ -7,7 +7,6 @@ the code); the account is signed in after the code, in a fresh session (security
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from urllib.parse import urlsplit
 
 import segno
 from flask import flash, redirect, render_template, request, session, url_for
@@ -23,6 +22,7 @@ from app.core.permissions import Permission
 from app.db import get_session
 from app.extensions import limiter
 from app.models import StaffUser
+from app.redirects import safe_next
 from app.services import staff_accounts
 from app.staff.access import start_staff_session
 
@@ -30,22 +30,6 @@ PENDING_LIFETIME = timedelta(minutes=5)
 _PENDING = "staff_pending"  # {"id": <staff id>, "at": <ISO time the password was right>}
 _NEXT = "staff_next"
 _LIMIT = "10/minute"
-
-
-def safe_next(target: str | None) -> str | None:
-    """``target`` if it is a path on this site, else None: never an open redirect."""
-    if not target or not isinstance(target, str):
-        return None
-    parts = urlsplit(target)
-    if (
-        not target.startswith("/")
-        or target[1:2] in ("/", "\\")
-        or parts.scheme
-        or parts.netloc
-        or any(ch in target for ch in "\r\n\t\\")
-    ):
-        return None
-    return target
 
 
 def landing(user: StaffUser) -> str:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from urllib.parse import urlsplit
 
 from flask import (
     Response,
@@ -29,6 +28,7 @@ from app.mail import outbox
 from app.portal import bp
 from app.portal.forms import ActionForm, CodeForm, StartForm
 from app.portal.identity import current_email, sign_in, sign_out
+from app.redirects import safe_next
 from app.services import verification
 from app.services.verification import (
     TokenExpiredError,
@@ -175,9 +175,5 @@ def sign_out_view() -> BaseResponse:
 def set_language(code: str) -> BaseResponse:
     if code in LANGUAGES:
         session["lang"] = code
-    target = request.args.get("next", "")
-    parts = urlsplit(target)
-    # Only paths on this site: never an open redirect.
-    if not target.startswith("/") or target[1:2] in ("/", "\\") or parts.scheme or parts.netloc:
-        target = url_for("portal.index")
+    target = safe_next(request.args.get("next")) or url_for("portal.index")
     return redirect(target, code=303)
