@@ -254,7 +254,7 @@ _RESERVED_DOMAINS = frozenset(
     [domain for _, _, domain, *_ in FIXED_CUSTOMERS] + [domain for *_, domain in FIXED_COMPANIES]
 )
 
-_MODELS = (
+DEMO_TABLES = (
     Company,
     Recipient,
     Person,
@@ -412,7 +412,7 @@ def _sync_sequences(session: Session) -> None:
     """On PostgreSQL, move each id sequence past the ids assigned here (SQLite needs nothing)."""
     if session.get_bind().dialect.name != "postgresql":
         return
-    for model in _MODELS:
+    for model in DEMO_TABLES:
         table = model.__tablename__
         # The next id after the largest one; ``false`` means that value has not been used yet.
         statement = (
@@ -448,10 +448,10 @@ class _Writer:
 
     def __init__(self, session: Session) -> None:
         self.session = session
-        self.buffers: dict[type, list[dict[str, Any]]] = {model: [] for model in _MODELS}
-        self.counts: dict[type, int] = dict.fromkeys(_MODELS, 0)
+        self.buffers: dict[type, list[dict[str, Any]]] = {model: [] for model in DEMO_TABLES}
+        self.counts: dict[type, int] = dict.fromkeys(DEMO_TABLES, 0)
         self._next_id = {
-            model: (session.scalar(select(func.max(model.id))) or 0) + 1 for model in _MODELS
+            model: (session.scalar(select(func.max(model.id))) or 0) + 1 for model in DEMO_TABLES
         }
         self._pending = 0
 
@@ -467,7 +467,7 @@ class _Writer:
             self.flush()
 
     def flush(self) -> None:
-        for model in _MODELS:
+        for model in DEMO_TABLES:
             rows = self.buffers[model]
             if rows:
                 # render_nulls keeps one column set for every row, so each chunk is one executemany.
