@@ -32,6 +32,12 @@ DEFAULTS: dict[str, Any] = {
     "WORKER_INTERVAL_SECONDS": 30,
     "COOKIE_SECURE": True,
     "TIMEZONE": "Europe/Stockholm",
+    # Keys the suppression list's address hashes; defaults to one derived from SECRET_KEY. Set it
+    # on its own when the secret key may be rotated, or rotated keys would forget the list.
+    "SUPPRESSION_KEY": None,
+    "PACKAGE_DAYS": 30,  # how long a released access or portability package can be downloaded
+    "NOTICE_MAX_ATTEMPTS": 12,  # webhook attempts before staff are asked to notify by hand
+    "WEBHOOK_TIMEOUT": 10,
 }
 
 

@@ -34,3 +34,17 @@ class TestMigrations:
         command.upgrade(config, "head")
         command.downgrade(config, "base")
         assert set(inspect(engine).get_table_names()) <= {"alembic_version"}
+
+    def test_upgraded_approvals_take_erasure_plans(self, tmp_path: Path) -> None:
+        """0004 widens the kind's CHECK constraint, which autogenerate cannot see."""
+        from sqlalchemy import text
+
+        app = _app(tmp_path)
+        engine = app.extensions["db.engine"]
+        command.upgrade(alembic_config(app), "head")
+        with engine.connect() as connection:
+            sql = connection.scalar(
+                text("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'approvals'")
+            )
+        assert "'erasure'" in sql
+        assert "'objection'" in sql

@@ -3,6 +3,17 @@
 Importing this package registers every table on ``Base.metadata`` (Alembic and tests rely on it).
 """
 
+from app.models.fulfilment import (
+    Delivery,
+    DeliveryDownload,
+    DeliveryFile,
+    DeliveryKind,
+    DeliveryStatus,
+    NoticeAction,
+    NoticeMethod,
+    NoticeStatus,
+    RecipientNotice,
+)
 from app.models.mail import EmailStatus, OutboundEmail
 from app.models.register import (
     ControllerInfo,
@@ -24,7 +35,7 @@ from app.models.requests import (
     RequestEvent,
     SubjectRequest,
 )
-from app.models.security import AuditEntry, EmailToken, SubjectSession
+from app.models.security import AuditEntry, EmailToken, SubjectKey, SubjectSession, Suppression
 from app.models.staff import StaffUser
 from app.models.subjects import (
     AccountingRecord,
@@ -50,24 +61,35 @@ __all__ = [
     "Company",
     "Consent",
     "ControllerInfo",
+    "Delivery",
+    "DeliveryDownload",
+    "DeliveryFile",
+    "DeliveryKind",
+    "DeliveryStatus",
     "EmailStatus",
     "EmailToken",
     "LegalBasis",
     "Meeting",
     "Message",
+    "NoticeAction",
+    "NoticeMethod",
+    "NoticeStatus",
     "OutboundEmail",
     "Person",
     "PersonKind",
     "Purpose",
     "Recipient",
     "RecipientKind",
+    "RecipientNotice",
     "ReferenceCounter",
     "ReminderLog",
     "RequestEvent",
     "RetentionRule",
     "RetentionTrigger",
     "StaffUser",
+    "SubjectKey",
     "SubjectRequest",
     "SubjectSession",
+    "Suppression",
     "TechnicalRecord",
 ]

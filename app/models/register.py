@@ -97,6 +97,8 @@ class Recipient(Base):
     safeguard_en: Mapped[str | None] = mapped_column(Text)
     contact_email: Mapped[str | None] = mapped_column(String(254))
     webhook_url: Mapped[str | None] = mapped_column(String(500))
+    # Shared with the recipient, who checks the HMAC signature of each notice with it.
+    webhook_secret: Mapped[str | None] = mapped_column(String(64))
     active: Mapped[bool] = mapped_column(default=True)
 
 

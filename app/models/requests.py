@@ -159,6 +159,8 @@ class CaseNote(Base):
 class ApprovalKind(StrEnum):
     EXTENSION = "extension"
     REFUSAL = "refusal"
+    ERASURE = "erasure"  # an erasure plan: what is erased and what is kept, and why
+    OBJECTION = "objection"  # an Art. 21(1) decision: stop, or compelling grounds
 
 
 class ApprovalStatus(StrEnum):

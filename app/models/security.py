@@ -91,3 +91,32 @@ for _statement in AUDIT_APPEND_ONLY_POSTGRESQL:
     event.listen(
         AuditEntry.__table__, "after_create", DDL(_statement).execute_if(dialect="postgresql")
     )
+
+
+class Suppression(Base):
+    """A keyed hash (HMAC) of an address that must not be imported or contacted again.
+
+    Kept after an erasure or an objection instead of the address itself (design.md §3).
+    """
+
+    __tablename__ = "suppressions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    reason: Mapped[str] = mapped_column(String(20))  # "erasure" or "objection"
+    created_at: Mapped[datetime]
+
+
+class SubjectKey(Base):
+    """A per-address key that encrypts personal values the append-only audit trail must hold.
+
+    Erasing the person deletes the key, which leaves the audit values unreadable (crypto-shredding):
+    the trail stays intact and proves what changed, yet no longer holds the erased data.
+    """
+
+    __tablename__ = "subject_keys"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    key: Mapped[str] = mapped_column(String(64))  # Fernet key, URL-safe base64
+    created_at: Mapped[datetime]

@@ -182,5 +182,8 @@ class AccountingRecord(Base):
     document_date: Mapped[date] = mapped_column(Date)
     description: Mapped[str] = mapped_column(String(300))
     amount_sek: Mapped[Decimal] = mapped_column(Numeric(12, 2))
+    # The invoice's "our reference" as printed on it: part of the räkenskapsinformation, so it
+    # stays with the record when the person's other data are erased.
+    reference_name: Mapped[str | None] = mapped_column(String(200))
 
     person: Mapped[Person | None] = relationship(back_populates="accounting_records")

@@ -3,11 +3,15 @@ and the messages both ways (notices of extension and refusal among them), replie
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from flask import Response, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response as BaseResponse
 from wtforms import TextAreaField
 from wtforms.validators import DataRequired, Length
@@ -39,7 +43,7 @@ class ReplyForm(FlaskForm):
     )
 
 
-def _own_case(reference: str) -> SubjectRequest:
+def own_case(reference: str) -> SubjectRequest:
     """The case if it belongs to the verified address; 404 otherwise, so nothing is revealed."""
     case = get_session().scalar(
         select(SubjectRequest).where(
@@ -62,8 +66,23 @@ def cases() -> str:
     return render_template("portal/cases.html", cases=list(rows), today=today())
 
 
+# What fulfilment adds to the person's case page (downloads, recipients told): name -> function
+# of (session, case) returning what ``panels.<name>`` shows, or None when it does not apply.
+Panel = Callable[[Session, SubjectRequest], Any]
+PANELS: dict[str, Panel] = {}
+
+
+def panel(name: str) -> Callable[[Panel], Panel]:
+    def register(function: Panel) -> Panel:
+        PANELS[name] = function
+        return function
+
+    return register
+
+
 def _case_page(item: SubjectRequest, reply: ReplyForm | None = None) -> str:
     events = [e for e in item.events if e.visible_to_subject]
+    db = get_session()
     return render_template(
         "portal/case.html",
         case=item,
@@ -72,19 +91,20 @@ def _case_page(item: SubjectRequest, reply: ReplyForm | None = None) -> str:
         form=ActionForm(formdata=None),
         reply=reply or ReplyForm(formdata=None),
         today=today(),
+        panels={name: function(db, item) for name, function in PANELS.items()},
     )
 
 
 @bp.get("/cases/<reference>")
 @subject_required
 def case(reference: str) -> str:
-    return _case_page(_own_case(reference))
+    return _case_page(own_case(reference))
 
 
 @bp.post("/cases/<reference>/messages")
 @subject_required
 def reply(reference: str) -> tuple[str, int] | BaseResponse:
-    item = _own_case(reference)
+    item = own_case(reference)
     form = ReplyForm()
     if not form.validate_on_submit():
         return _case_page(item, form), 400
@@ -104,14 +124,14 @@ def reply(reference: str) -> tuple[str, int] | BaseResponse:
 @bp.get("/cases/<reference>/receipt")
 @subject_required
 def receipt(reference: str) -> str:
-    item = _own_case(reference)
+    item = own_case(reference)
     return render_template("portal/receipt.html", case=item, today=today())
 
 
 @bp.get("/cases/<reference>/receipt.pdf")
 @subject_required
 def receipt_pdf(reference: str) -> Response:
-    item = _own_case(reference)
+    item = own_case(reference)
     info = controller()
     if info is None:
         abort(503)
@@ -125,7 +145,7 @@ def receipt_pdf(reference: str) -> Response:
 @bp.post("/cases/<reference>/withdraw")
 @subject_required
 def withdraw(reference: str) -> BaseResponse:
-    item = _own_case(reference)
+    item = own_case(reference)
     form = ActionForm()
     if not form.validate_on_submit():
         abort(400)

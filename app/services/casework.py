@@ -6,6 +6,7 @@ that something waits on the status page, never what it is (design.md §4).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
 from sqlalchemy.orm import Session
@@ -14,7 +15,18 @@ from app.core.workflow import InvalidTransitionError, RequestStatus
 from app.mail.outbox import queue_email
 from app.models import CaseNote, Message, StaffUser, SubjectRequest
 from app.services import audit
+from app.services.errors import RuleError
 from app.services.processing import SUBJECT, SYSTEM, record_event, transition
+
+# Checks a case must pass before it is completed: each returns why not (a message) or None.
+# Fulfilment modules add theirs (an erasure not yet carried out, an Art. 19 notice undecided).
+CompletionGuard = Callable[[Session, SubjectRequest], str | None]
+COMPLETION_GUARDS: list[CompletionGuard] = []
+
+
+def completion_blockers(session: Session, request: SubjectRequest) -> list[str]:
+    """Why the case cannot be completed yet; empty when it can."""
+    return [reason for guard in COMPLETION_GUARDS if (reason := guard(session, request))]
 
 
 class CaseClosedError(Exception):
@@ -153,7 +165,10 @@ def complete(
     """Close the case as done, with a message to the person saying what was done.
 
     :raises InvalidTransitionError: when the case is already closed.
+    :raises RuleError: while something the request needs is not done (``COMPLETION_GUARDS``).
     """
+    if request.is_open and (blockers := completion_blockers(session, request)):
+        raise RuleError(" ".join(blockers))
     transition(session, request, RequestStatus.COMPLETED, actor=by.actor, now=now, kind="completed")
     request.messages.append(Message(from_subject=False, staff_id=by.id, body=body, created_at=now))
     notify_subject(session, request, "completed", now)

@@ -6,6 +6,8 @@ officer decides, so an approval after the deadline cannot slip through.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -72,7 +74,7 @@ def propose_extension(
     _check_extension(request, today)
     if pending(request, ApprovalKind.EXTENSION):
         raise DecisionError("already_pending")
-    return _propose(session, request, ApprovalKind.EXTENSION, {"reasons": reasons}, by, now, today)
+    return propose(session, request, ApprovalKind.EXTENSION, {"reasons": reasons}, by, now, today)
 
 
 def propose_refusal(
@@ -94,10 +96,10 @@ def propose_refusal(
     if pending(request, ApprovalKind.REFUSAL):
         raise DecisionError("already_pending")
     payload = {"scope": scope, "ground": ground, "reasons": reasons}
-    return _propose(session, request, ApprovalKind.REFUSAL, payload, by, now, today)
+    return propose(session, request, ApprovalKind.REFUSAL, payload, by, now, today)
 
 
-def _propose(
+def propose(
     session: Session,
     request: SubjectRequest,
     kind: ApprovalKind,
@@ -141,12 +143,9 @@ def decide(
     if approval.status is not ApprovalStatus.PENDING:
         raise DecisionError("already_decided")
     request = approval.request
+    handler = HANDLERS[approval.kind]
     if approve:
-        if approval.kind is ApprovalKind.EXTENSION:
-            _check_extension(request, today)
-        else:
-            p = approval.payload
-            _check_refusal(request, today, p["scope"], p["ground"])
+        handler.check(request, approval, today)
     approval.status = ApprovalStatus.APPROVED if approve else ApprovalStatus.REJECTED
     approval.decided_by_id = by.id
     approval.decided_at = now
@@ -160,11 +159,25 @@ def decide(
             request, kind=f"{approval.kind.value}_rejected", actor=by.actor, now=now,
             visible_to_subject=False,
         )  # fmt: skip
-    elif approval.kind is ApprovalKind.EXTENSION:
-        _extend(session, request, approval, by, now)
     else:
-        _refuse(session, request, approval, by, now)
+        handler.apply(session, request, approval, by, now)
     session.flush()
+
+
+@dataclass(frozen=True)
+class Handler:
+    """What approving one kind of proposal checks again, and what it then does."""
+
+    check: Callable[[SubjectRequest, Approval, date], None]
+    apply: Callable[[Session, SubjectRequest, Approval, StaffUser, datetime], None]
+
+
+HANDLERS: dict[ApprovalKind, Handler] = {}
+
+
+def register(kind: ApprovalKind, handler: Handler) -> None:
+    """Fulfilment modules (erasure plans, objection decisions) plug their approvals in here."""
+    HANDLERS[kind] = handler
 
 
 def _extend(
@@ -209,3 +222,18 @@ def _notice(template: str, request: SubjectRequest, **context: Any) -> str:
     with force_locale(request.language):
         text = render_template(template, case=request, language=request.language, **context)
     return text.strip()
+
+
+register(
+    ApprovalKind.EXTENSION,
+    Handler(check=lambda request, _a, today: _check_extension(request, today), apply=_extend),
+)
+register(
+    ApprovalKind.REFUSAL,
+    Handler(
+        check=lambda request, a, today: _check_refusal(
+            request, today, a.payload["scope"], a.payload["ground"]
+        ),
+        apply=_refuse,
+    ),
+)

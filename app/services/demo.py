@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 import random
+import secrets
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -433,6 +434,7 @@ class _Customer:
     fee: int
     campaigns: list[tuple[str, date, date | None]]
     invoice_contact_id: int | None = None
+    invoice_contact_name: str | None = None
 
 
 @dataclass
@@ -611,6 +613,7 @@ class _Builder:
                 "safeguard_en": safeguard_en,
                 "contact_email": f"{rng.choice(('dataskydd', 'gdpr', 'integritet'))}@{domain}",
                 "webhook_url": f"https://crm.{domain}/gdpr-webhook" if webhook else None,
+                "webhook_secret": secrets.token_hex(32) if webhook else None,
                 "active": True,
             },
         )
@@ -723,6 +726,7 @@ class _Builder:
                 )
                 if index == 0:
                     customer.invoice_contact_id = person_id
+                    customer.invoice_contact_name = f"{first} {last}"
                 if rng.random() < 0.4:
                     self.consent(person_id, created, withdraw_share=0.2)
                 made += 1
@@ -960,6 +964,7 @@ class _Builder:
                 AccountingRecord,
                 {
                     "person_id": customer.invoice_contact_id,
+                    "reference_name": customer.invoice_contact_name,
                     "company_id": customer.company_id,
                     "document_number": "",
                     "document_date": issued,
@@ -1161,6 +1166,7 @@ class _Builder:
             updated_at=self.days_ago(10),
         )
         stensjo.invoice_contact_id = karin
+        stensjo.invoice_contact_name = "Karin Åström"
         if self.marketing_id is not None:
             writer.add(
                 Consent,

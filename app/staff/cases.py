@@ -46,6 +46,7 @@ from app.portal.forms import DATA_PARTS, ERASURE_GROUNDS, OBJECTION_KINDS, RESTR
 from app.services import audit, casework, decisions
 from app.services.casework import CaseClosedError
 from app.services.decisions import DecisionError
+from app.services.errors import RuleError
 from app.services.queue import UNASSIGNED
 from app.staff import bp
 from app.staff.access import current_staff, require
@@ -320,6 +321,8 @@ def _rule_message(reason: str, case: SubjectRequest) -> str:
 
 
 def _error_message(error: Exception, case: SubjectRequest) -> str:
+    if isinstance(error, RuleError):
+        return f"{error.message} " + _("Nothing was changed.")
     if isinstance(error, DecisionError):
         return _rule_message(error.reason, case) + " " + _("Nothing was changed.")
     if isinstance(error, InvalidTransitionError):
@@ -332,8 +335,24 @@ def _error_message(error: Exception, case: SubjectRequest) -> str:
 
 # --- rendering --------------------------------------------------------------------------------
 
+Panel = Callable[[Session, SubjectRequest, StaffUser, date], Any]
+PANELS: dict[str, Panel] = {}
 
-def _find(reference: str) -> SubjectRequest:
+
+def panel(name: str) -> Callable[[Panel], Panel]:
+    """Register what a fulfilment panel of the case page shows (``panels.<name>`` in templates).
+
+    The function returns ``None`` when the panel does not apply to the case.
+    """
+
+    def register(function: Panel) -> Panel:
+        PANELS[name] = function
+        return function
+
+    return register
+
+
+def find_case(reference: str) -> SubjectRequest:
     case = get_session().scalar(
         select(SubjectRequest).where(SubjectRequest.reference == reference.upper())
     )
@@ -342,7 +361,7 @@ def _find(reference: str) -> SubjectRequest:
     return case
 
 
-_FORMS: dict[str, type[FlaskForm]] = {
+FORMS: dict[str, type[FlaskForm]] = {
     "assign": AssignForm,
     "start": ActionForm,
     "resume": ActionForm,
@@ -356,14 +375,14 @@ _FORMS: dict[str, type[FlaskForm]] = {
 
 
 def _blank_forms(case: SubjectRequest, staff: list[StaffUser]) -> dict[str, FlaskForm]:
-    forms = {name: form(formdata=None, prefix=name) for name, form in _FORMS.items()}
+    forms = {name: form(formdata=None, prefix=name) for name, form in FORMS.items()}
     assign: Any = forms["assign"]
     set_assignees(assign.assignee, staff)
     assign.assignee.data = str(case.assignee_id) if case.assignee_id else UNASSIGNED
     return forms
 
 
-def _render(
+def render_case(
     case: SubjectRequest,
     me: StaffUser,
     *,
@@ -389,6 +408,7 @@ def _render(
             set_assignees(form.assignee, staff)
         forms[name] = form
     names = staff_names(db, case)
+    panels = {name: function(db, case, me, day) for name, function in PANELS.items()}
     return render_template(
         "staff/case.html",
         case=case,
@@ -401,6 +421,7 @@ def _render(
         names=names,
         actor_name=lambda actor: actor_name(actor, names),
         can=availability(case, day),
+        panels=panels,
         forms=forms,
         failed=failed[0] if failed else None,
         failed_form=failed[1] if failed else failed_decision,
@@ -413,7 +434,7 @@ def _render(
 @bp.get("/cases/<reference>")
 @require(Permission.WORK_CASES)
 def case(reference: str) -> str:
-    return _render(_find(reference), current_staff())
+    return render_case(find_case(reference), current_staff())
 
 
 # --- actions ----------------------------------------------------------------------------------
@@ -421,20 +442,20 @@ def case(reference: str) -> str:
 Perform = Callable[[Session, SubjectRequest, Any, StaffUser, datetime], str]
 
 
-def _act(reference: str, name: str, perform: Perform) -> BaseResponse | tuple[str, int]:
+def act(reference: str, name: str, perform: Perform) -> BaseResponse | tuple[str, int]:
     """Validate the action's form, perform it, commit and go back to the case page."""
-    item = _find(reference)
+    item = find_case(reference)
     me = current_staff()
-    form = _FORMS[name](prefix=name)
+    form = FORMS[name](prefix=name)
     if isinstance(form, AssignForm):
         set_assignees(form.assignee, case_staff(get_session()))
     if not form.validate_on_submit():
-        return _render(item, me, failed=(name, form)), 400
+        return render_case(item, me, failed=(name, form)), 400
     db = get_session()
     moment = now()
     try:
         message = perform(db, item, form, me, moment)
-    except (InvalidTransitionError, CaseClosedError, DecisionError) as error:
+    except (InvalidTransitionError, CaseClosedError, DecisionError, RuleError) as error:
         text = _error_message(error, item)
         outbox.rollback(db)
         flash(text, "error")
@@ -456,7 +477,7 @@ def case_assign(reference: str) -> BaseResponse | tuple[str, int]:
             return _("The case is now unassigned.")
         return _("The case is assigned to %(name)s.", name=assignee.name)
 
-    return _act(reference, "assign", perform)
+    return act(reference, "assign", perform)
 
 
 @bp.post("/cases/<reference>/start")
@@ -466,7 +487,7 @@ def case_start(reference: str) -> BaseResponse | tuple[str, int]:
         casework.start_work(db, item, by=me, now=at)
         return _("Work has started: the case is in progress.")
 
-    return _act(reference, "start", perform)
+    return act(reference, "start", perform)
 
 
 @bp.post("/cases/<reference>/ask")
@@ -479,7 +500,7 @@ def case_ask(reference: str) -> BaseResponse | tuple[str, int]:
             "message waits. The case waits for their answer; the deadline does not stop."
         )
 
-    return _act(reference, "ask", perform)
+    return act(reference, "ask", perform)
 
 
 @bp.post("/cases/<reference>/resume")
@@ -489,7 +510,7 @@ def case_resume(reference: str) -> BaseResponse | tuple[str, int]:
         casework.resume(db, item, by=me, now=at)
         return _("Work has resumed: the case is in progress.")
 
-    return _act(reference, "resume", perform)
+    return act(reference, "resume", perform)
 
 
 @bp.post("/cases/<reference>/message")
@@ -502,7 +523,7 @@ def case_message(reference: str) -> BaseResponse | tuple[str, int]:
             "message waits."
         )
 
-    return _act(reference, "message", perform)
+    return act(reference, "message", perform)
 
 
 @bp.post("/cases/<reference>/note")
@@ -512,7 +533,7 @@ def case_note(reference: str) -> BaseResponse | tuple[str, int]:
         casework.add_note(db, item, form.body.data, by=me, now=at)
         return _("The internal note is added. The person never sees it.")
 
-    return _act(reference, "note", perform)
+    return act(reference, "note", perform)
 
 
 @bp.post("/cases/<reference>/extend")
@@ -526,7 +547,7 @@ def case_extend(reference: str) -> BaseResponse | tuple[str, int]:
             return _extended_message(item)
         return _("The extension is proposed. It takes effect when the privacy officer approves it.")
 
-    return _act(reference, "extension", perform)
+    return act(reference, "extension", perform)
 
 
 @bp.post("/cases/<reference>/refuse")
@@ -541,7 +562,7 @@ def case_refuse(reference: str) -> BaseResponse | tuple[str, int]:
             return _refused_message()
         return _("The refusal is proposed. It takes effect when the privacy officer approves it.")
 
-    return _act(reference, "refusal", perform)
+    return act(reference, "refusal", perform)
 
 
 @bp.post("/cases/<reference>/complete")
@@ -551,7 +572,7 @@ def case_complete(reference: str) -> BaseResponse | tuple[str, int]:
         casework.complete(db, item, form.body.data, by=me, now=at)
         return _("The case is completed and the person was told by e-mail.")
 
-    return _act(reference, "complete", perform)
+    return act(reference, "complete", perform)
 
 
 def _extended_message(item: SubjectRequest) -> str:
@@ -573,7 +594,7 @@ def _refused_message() -> str:
 @require(Permission.APPROVE)
 def case_decide(reference: str) -> BaseResponse | tuple[str, int]:
     """The privacy officer approves or rejects a pending extension or refusal."""
-    item = _find(reference)
+    item = find_case(reference)
     me = current_staff()
     form = DecisionForm()
     valid = form.validate_on_submit()
@@ -582,7 +603,7 @@ def case_decide(reference: str) -> BaseResponse | tuple[str, int]:
     approval_id = int(form.approval_id.data)
     if not valid:
         form.note.id = f"note-{approval_id}"  # as the page names it, for the error summary link
-        return _render(item, me, failed_decision=form), 400
+        return render_case(item, me, failed_decision=form), 400
     db = get_session()
     approval = db.scalar(
         select(Approval).where(Approval.id == approval_id, Approval.request_id == item.id)
@@ -598,7 +619,7 @@ def case_decide(reference: str) -> BaseResponse | tuple[str, int]:
         )  # fmt: skip
     except PermissionError:
         abort(403)
-    except (CaseClosedError, DecisionError, InvalidTransitionError) as error:
+    except (CaseClosedError, DecisionError, InvalidTransitionError, RuleError) as error:
         text = _error_message(error, item)
         outbox.rollback(db)
         flash(text, "error")
