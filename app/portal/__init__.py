@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("portal", __name__)
 
-from app.portal import cases, requests, verify  # noqa: E402,F401  (registers the views)
+from app.portal import cases, downloads, notices, requests, verify  # noqa: E402,F401

@@ -4,4 +4,16 @@ from flask import Blueprint
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 
-from app.staff import accounts, audit_log, cases, intake, queue  # noqa: E402,F401
+from app.staff import (  # noqa: E402,F401  (registers the views)
+    accounts,
+    audit_log,
+    cases,
+    erasure,
+    intake,
+    notices,
+    objection,
+    packages,
+    queue,
+    rectification,
+    restriction,
+)

@@ -1,0 +1,1 @@
+"""Portal views: downloads (filled in by the fulfilment work)."""

@@ -1,0 +1,1 @@
+"""Portal views: notices (filled in by the fulfilment work)."""

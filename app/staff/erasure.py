@@ -1,0 +1,1 @@
+"""Staff views: erasure (filled in by the fulfilment work)."""

@@ -1,0 +1,1 @@
+"""Staff views: notices (filled in by the fulfilment work)."""

@@ -1,0 +1,1 @@
+"""Staff views: objection (filled in by the fulfilment work)."""

@@ -1,0 +1,1 @@
+"""Staff views: packages (filled in by the fulfilment work)."""

@@ -1,0 +1,1 @@
+"""Staff views: rectification (filled in by the fulfilment work)."""

@@ -1,0 +1,1 @@
+"""Staff views: restriction (filled in by the fulfilment work)."""
