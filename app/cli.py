@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import logging
 import os
 import sys
@@ -19,10 +20,11 @@ from flask.cli import FlaskGroup, with_appcontext
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from app.clock import now
+from app.clock import now, stockholm_date
 from app.db import get_session, new_session
 from app.mail import outbox
-from app.services import reminders
+from app.services import notices, policy, reminders, retention
+from app.services.fulfilment import packages
 
 log = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -110,9 +112,22 @@ def seed_demo(leads: int, seed: int, if_empty: bool) -> None:
 
 @dataclass
 class WorkerReport(outbox.DeliveryReport):
-    """What one round did: the e-mail delivery counts, and how many reminders it queued."""
+    """What one round did: e-mail delivery counts, reminders queued, Art. 19 notices delivered
+    (and still to retry), packages expired."""
 
     reminders: int = 0
+    notices_sent: int = 0
+    notices_retrying: int = 0
+    packages_expired: int = 0
+    policy_notices: int = 0
+    purged: int = 0  # rows of the portal's own data removed by the retention purge
+
+    @property
+    def anything(self) -> bool:
+        return any(
+            (self.sent, self.retrying, self.failed, self.reminders, self.notices_sent,
+             self.notices_retrying, self.packages_expired, self.policy_notices, self.purged)
+        )  # fmt: skip
 
     def add(self, other: outbox.DeliveryReport) -> None:
         self.sent += other.sent
@@ -122,7 +137,9 @@ class WorkerReport(outbox.DeliveryReport):
 
 
 def run_worker_once(app: Flask) -> WorkerReport:
-    """One round of background work: deliver due e-mail, then send the staff reminders due."""
+    """One round of background work: deliver due e-mail, send the staff reminders due, deliver
+    the Art. 19 notices due, delete the files of expired packages and queue the notices of a
+    new privacy policy version."""
     with app.app_context():
         session = new_session()
         try:
@@ -133,9 +150,29 @@ def run_worker_once(app: Flask) -> WorkerReport:
             report.reminders = len(queued)
             if queued:
                 report.add(outbox.deliver(session, outbox.mailer(), moment, ids=queued))
+            delivered = notices.deliver_due(session, moment)
+            report.notices_sent, report.notices_retrying = delivered.sent, delivered.retrying
+            report.packages_expired = packages.expire_packages(session, moment)
+            session.commit()
+            report.purged = _purge(app, session, moment)
+            report.policy_notices = policy.queue_policy_notices(session, moment)
+            # Notices to recipients and of policy changes were queued in the outbox: send them.
+            report.add(outbox.deliver(session, outbox.mailer(), moment))
             return report
         finally:
             session.close()
+
+
+_PURGED_ON = "retention.purged_on"
+
+
+def _purge(app: Flask, session: Session, moment: datetime) -> int:
+    """The retention purge of one round, committed; its daily steps on a day's first round."""
+    day = stockholm_date(moment)
+    report = retention.purge(session, moment, daily=app.extensions.get(_PURGED_ON) != day)
+    session.commit()
+    app.extensions[_PURGED_ON] = day
+    return report.total
 
 
 def _queue_reminders(session: Session, moment: datetime) -> list[int]:
@@ -159,13 +196,20 @@ def _worker_loop(app: Flask, interval: float, stop: threading.Event) -> None:
     while not stop.is_set():
         try:
             report = run_worker_once(app)
-            if report.sent or report.retrying or report.failed or report.reminders:
+            if report.anything:
                 log.info(
-                    "worker: %s sent, %s to retry, %s failed, %s reminders",
+                    "worker: %s sent, %s to retry, %s failed, %s reminders, "
+                    "%s notices sent, %s notices to retry, %s packages expired, "
+                    "%s policy notices queued, %s purged",
                     report.sent,
                     report.retrying,
                     report.failed,
                     report.reminders,
+                    report.notices_sent,
+                    report.notices_retrying,
+                    report.packages_expired,
+                    report.policy_notices,
+                    report.purged,
                 )
         except Exception:  # the loop must survive a bad round (database busy, SMTP odd)
             log.exception("worker round failed")
@@ -176,13 +220,16 @@ def _worker_loop(app: Flask, interval: float, stop: threading.Event) -> None:
 @click.option("--once", is_flag=True, help="Run one round and exit.")
 @with_appcontext
 def worker(once: bool) -> None:
-    """Send queued e-mail (retrying failed sends with backoff) and the staff reminders."""
+    """Send queued e-mail and Art. 19 notices (retrying with backoff), the staff reminders,
+    delete the files of expired packages, and purge the portal's own data past its time."""
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     if once:
         report = run_worker_once(app)
         click.echo(
             f"{report.sent} sent, {report.retrying} to retry, {report.failed} failed, "
-            f"{report.reminders} reminders queued."
+            f"{report.reminders} reminders queued, {report.notices_sent} notices to recipients "
+            f"sent, {report.notices_retrying} to retry, {report.packages_expired} packages "
+            f"expired, {report.policy_notices} policy notices queued, {report.purged} purged."
         )
         return
     click.echo("Worker running; Ctrl+C stops it.")
@@ -277,6 +324,71 @@ def create_staff(email: str, role: str, name: str | None) -> None:
     )
 
 
+@click.command("export-leads")
+@click.option("--recipient", "recipient_id", type=int, required=True, help="The recipient's id.")
+@click.option(
+    "--output",
+    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    default=None,
+    help="Write the CSV to this file (default: standard output).",
+)
+@with_appcontext
+def export_leads(recipient_id: int, output: Path | None) -> None:
+    """Export the leads delivered to a customer's system (recipient) as CSV, for its CRM.
+
+    Restricted records, people who objected and suppressed addresses are left out.
+    """
+    from app.services import recipient_export
+
+    session = get_session()
+    try:
+        rows = recipient_export.export_leads(session, recipient_id, now=now())
+    except recipient_export.UnknownRecipientError:
+        click.echo(f"Error: there is no recipient with id {recipient_id}.", err=True)
+        raise click.exceptions.Exit(2) from None
+    if output is None:
+        text = io.StringIO()
+        recipient_export.write_csv(rows, text)
+        click.echo(text.getvalue(), nl=False)
+    else:
+        with output.open("w", encoding="utf-8", newline="") as stream:
+            recipient_export.write_csv(rows, stream)
+    session.commit()  # the export's audit entry
+    log.info("lead export: recipient %s, %s rows", recipient_id, len(rows))
+    if output is not None:
+        click.echo(f"Wrote {len(rows)} leads to {output}.")
+
+
+PURGE_NAMES = {
+    retention.TOKENS: "expired verification tokens",
+    retention.SESSIONS: "ended subject sessions",
+    retention.PACKAGES: "expired packages (files deleted)",
+    retention.EMAILS: "e-mails not tied to a case",
+    retention.CASES: "closed cases reduced to the minimal log",
+    retention.SUPPRESSIONS: "suppression entries",
+}
+
+
+@click.command("purge")
+@click.option("--dry-run", is_flag=True, help="Count what is due; change nothing.")
+@with_appcontext
+def purge(dry_run: bool) -> None:
+    """Remove the portal's own data that is due: expired tokens and sessions, expired packages'
+    files, old e-mails not tied to a case, closed cases past the register's retention period
+    (kept as a minimal log) and old suppression entries. The worker does this on its own."""
+    session = get_session()
+    report = retention.purge(session, now(), actor="cli")
+    if dry_run:
+        session.rollback()
+    else:
+        session.commit()
+    click.echo("Due now (nothing was changed):" if dry_run else "Purged:")
+    for kind in retention.PURGE_KINDS:
+        click.echo(f"  {report.counts[kind]:>7}  {PURGE_NAMES[kind]}")
+
+
 def init_app(app: Flask) -> None:
     for cmd in (db_group, seed_demo, worker, serve, create_staff):
         app.cli.add_command(cmd)
+    app.cli.add_command(export_leads)
+    app.cli.add_command(purge)

@@ -69,6 +69,10 @@ def configure(app: Flask, overrides: dict[str, Any] | None) -> None:
         PERMANENT_SESSION_LIFETIME=timedelta(hours=12),
         MAX_CONTENT_LENGTH=256 * 1024,
         WTF_CSRF_TIME_LIMIT=None,  # the CSRF token lives as long as the session
+        # Over HTTPS Flask-WTF would also demand a same-origin Referer, but the token landing
+        # pages send none (Referrer-Policy: no-referrer, security.md D8), so their buttons would
+        # fail. The token in the session, SameSite=Lax and the __Host- cookie remain.
+        WTF_CSRF_SSL_STRICT=False,
         RATELIMIT_STORAGE_URI=cfg["RATELIMIT_STORAGE_URL"],
         RATELIMIT_HEADERS_ENABLED=False,
         BABEL_DEFAULT_LOCALE="sv",

@@ -16,13 +16,17 @@ CSP = "; ".join(
 )
 
 
+# URLs that carry a secret token: a mailed sign-in link, a recipient's confirmation link.
+TOKEN_PATHS = ("/verify/", "/notices/")
+
+
 def set_security_headers(response: Response) -> Response:
     h = response.headers
     h.setdefault("Content-Security-Policy", CSP)
     h.setdefault("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
     h.setdefault("X-Content-Type-Options", "nosniff")
     h.setdefault("X-Frame-Options", "DENY")
-    if request.path.startswith("/verify/"):
+    if request.path.startswith(TOKEN_PATHS):
         # Every page under a token's URL, including the "used / expired / not valid" pages (D8).
         h["Referrer-Policy"] = "no-referrer"
     h.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")

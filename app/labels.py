@@ -109,6 +109,12 @@ STAFF_TYPE_LABELS: dict[RequestType, LazyString] = {
 }
 
 EVENT_LABELS: dict[str, LazyString] = {
+    "restricted": _l("Your data are restricted: only stored, not used"),
+    "objection_restricted": _l("Your data are restricted while we assess your objection"),
+    "restriction_lift_announced": _l("We told you that the restriction will be lifted"),
+    "restriction_lifted": _l("The restriction was lifted"),
+    "objection_upheld": _l("Your objection was upheld: the processing has stopped"),
+    "objection_overridden": _l("Your objection was not upheld: compelling grounds"),
     "filed": _l("Request received"),
     "status_changed": _l("Status changed"),
     "withdrawn": _l("You withdrew the request"),
@@ -127,6 +133,12 @@ EVENT_LABELS: dict[str, LazyString] = {
     "refusal_proposed": _l("Refusal proposed"),
     "extension_rejected": _l("Extension rejected by the officer"),
     "refusal_rejected": _l("Refusal rejected by the officer"),
+    "rectified": _l("Your data were corrected"),
+    "erased": _l("Your data were erased"),
+    "recipients_notified": _l("We are telling the recipients of your data"),
+    "package_released": _l("Your copy is ready to download"),
+    "package_downloaded": _l("You downloaded your copy"),
+    "package_expired": _l("The download link expired and the files were deleted"),
 }
 
 REFUSAL_GROUND_LABELS: dict[str, LazyString] = {

@@ -7,7 +7,7 @@ import re
 
 from flask import Flask
 
-_TOKEN_IN_PATH = re.compile(r"(/verify/)[^\s/?\"]+")
+_TOKEN_IN_PATH = re.compile(r"(/(?:verify|notices)/)[^\s/?\"]+")
 
 
 class RedactTokensFilter(logging.Filter):

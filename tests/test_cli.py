@@ -7,11 +7,23 @@ from pathlib import Path
 from flask import Flask
 from sqlalchemy import func, select
 
+from app.core.workflow import RequestType
 from app.db import get_session
-from app.models import ControllerInfo, EmailStatus, OutboundEmail, Person
+from app.models import (
+    ControllerInfo,
+    EmailStatus,
+    NoticeAction,
+    OutboundEmail,
+    Person,
+    Recipient,
+    RecipientKind,
+)
+from app.services import intake, notices
 from app.services.demo import DEMO_ADDRESSES
 from tests.conftest import Clock, make_app
 from tests.smtp import Mailbox
+from tests.webhook_server import WebhookReceiver
+from tests.webhook_server import webhook_receiver as webhook_receiver  # fixture, used by name
 
 
 def _file_app(tmp_path: Path) -> Flask:
@@ -77,3 +89,30 @@ class TestWorker:
         assert len(mailbox.to("anna@example.com")) == 1
         get_session().expire_all()
         assert get_session().scalar(select(OutboundEmail.status)) is EmailStatus.SENT
+
+    def test_worker_once_delivers_art_19_notices_to_the_recipients_endpoint(
+        self, app: Flask, clock: Clock, mailbox: Mailbox, webhook_receiver: WebhookReceiver
+    ) -> None:
+
+        session = get_session()
+        crm = Recipient(
+            name="Norrsken Bygg AB (CRM)", kind=RecipientKind.CUSTOMER_SYSTEM, country="SE",
+            service_sv="Kundens CRM", service_en="The customer's CRM",
+            webhook_url=webhook_receiver.url, webhook_secret="s" * 64,
+        )  # fmt: skip
+        session.add(crm)
+        filed = intake.file_request(
+            session, email="anna@example.com", type=RequestType.RESTRICTION,
+            details={"ground": "accuracy"}, original_text=None, language="sv", now=clock(),
+        )  # fmt: skip
+        notices.create_notices(
+            session, filed, NoticeAction.RESTRICTION, recipients=[crm], details={}, now=clock()
+        )
+        session.commit()
+        result = app.test_cli_runner().invoke(args=["worker", "--once"])
+        assert result.exit_code == 0, result.output
+        assert "1 notices to recipients sent" in result.output
+        assert len(webhook_receiver.delivered) == 1
+        again = app.test_cli_runner().invoke(args=["worker", "--once"])
+        assert "0 notices to recipients sent" in again.output
+        assert len(webhook_receiver.delivered) == 1

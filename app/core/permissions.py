@@ -20,6 +20,7 @@ class Permission(StrEnum):
     APPROVE = "approve"  # extensions, refusals (and erasures): the privacy officer's call
     READ_AUDIT = "read_audit"
     VIEW_DASHBOARD = "view_dashboard"
+    EDIT_REGISTER = "edit_register"  # the Art. 30 register and the public privacy policy
     MANAGE_STAFF = "manage_staff"
 
 
@@ -31,6 +32,7 @@ ROLE_PERMISSIONS: dict[StaffRole, frozenset[Permission]] = {
             Permission.APPROVE,
             Permission.READ_AUDIT,
             Permission.VIEW_DASHBOARD,
+            Permission.EDIT_REGISTER,
         }
     ),
     StaffRole.ADMIN: frozenset({Permission.MANAGE_STAFF}),

@@ -15,6 +15,7 @@ from app.models.fulfilment import (
     RecipientNotice,
 )
 from app.models.mail import EmailStatus, OutboundEmail
+from app.models.policy import PolicyNotice, PolicyVersion
 from app.models.register import (
     ControllerInfo,
     LegalBasis,
@@ -77,6 +78,8 @@ __all__ = [
     "OutboundEmail",
     "Person",
     "PersonKind",
+    "PolicyNotice",
+    "PolicyVersion",
     "Purpose",
     "Recipient",
     "RecipientKind",

@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("portal", __name__)
 
-from app.portal import cases, downloads, notices, requests, verify  # noqa: E402,F401
+from app.portal import cases, downloads, notices, policy, requests, verify  # noqa: E402,F401

@@ -17,9 +17,13 @@ from app.core.deadlines import legal_deadline
 from app.core.workflow import Channel, RequestStatus, RequestType
 from app.mail.outbox import queue_email
 from app.models import ReferenceCounter, SubjectRequest
-from app.services import processing
+from app.services import processing, suppression
 from app.services.fulfilment.consent import withdraw_consents
-from app.services.fulfilment.objection import stop_direct_marketing
+from app.services.fulfilment.objection import (
+    is_legitimate_interest,
+    restrict_pending_decision,
+    stop_direct_marketing,
+)
 
 OBJECTION_DIRECT_MARKETING = "direct_marketing"
 OBJECTION_LEGITIMATE_INTEREST = "legitimate_interest"
@@ -140,6 +144,8 @@ def _apply_immediate_effects(session: Session, request: SubjectRequest, now: dat
         and request.details.get("kind") == OBJECTION_DIRECT_MARKETING
     ):
         marked = stop_direct_marketing(session, email=request.email, now=now)
+        # Never re-imported or contacted again: the keyed hash outlives the records.
+        suppression.suppress(session, request.email, reason="objection", now=now)
         processing.transition(
             session,
             request,
@@ -149,3 +155,6 @@ def _apply_immediate_effects(session: Session, request: SubjectRequest, now: dat
             kind="marketing_stopped",
             data={"records": marked},
         )
+    elif is_legitimate_interest(request):
+        # Art. 18(1)(d): stored only while the privacy officer decides on the objection.
+        restrict_pending_decision(session, request, now=now)

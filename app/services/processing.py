@@ -7,6 +7,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from app.clock import stockholm_date
+from app.core.stats import closing_figures
 from app.core.workflow import RequestStatus, check_transition
 from app.mail.outbox import queue_email
 from app.models import RequestEvent, SubjectRequest
@@ -59,11 +61,26 @@ def transition(
     check_transition(current, target)
     request.status = target
     request.closed_at = now if not target.is_open else None
+    _set_closing_figures(request, target, now)
     event = record_event(
         request, kind=kind, actor=actor, now=now, data=data, from_status=current, to_status=target
     )
     session.flush()
     return event
+
+
+def _set_closing_figures(request: SubjectRequest, target: RequestStatus, now: datetime) -> None:
+    """What the dashboard reads off its indexes: the closing date, days taken, on time or not."""
+    if target.is_open:
+        request.closed_on = request.days_to_close = request.closed_on_time = None
+        return
+    request.closed_on = stockholm_date(now)
+    request.days_to_close, request.closed_on_time = closing_figures(
+        request.received_on,
+        request.due_on,
+        request.closed_on,
+        withdrawn=target is RequestStatus.WITHDRAWN,
+    )
 
 
 def withdraw(session: Session, request: SubjectRequest, *, now: datetime) -> None:

@@ -8,6 +8,7 @@ from app.staff import (  # noqa: E402,F401  (registers the views)
     accounts,
     audit_log,
     cases,
+    dashboard,
     erasure,
     intake,
     notices,
@@ -15,5 +16,7 @@ from app.staff import (  # noqa: E402,F401  (registers the views)
     packages,
     queue,
     rectification,
+    register,
     restriction,
+    retention,
 )

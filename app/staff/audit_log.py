@@ -21,7 +21,7 @@ from app.clock import now
 from app.core.permissions import Permission
 from app.db import get_session
 from app.models import AuditEntry, StaffUser, SubjectRequest
-from app.services import audit
+from app.services import audit, subject_keys
 from app.services.processing import SUBJECT, SYSTEM
 from app.staff import bp
 from app.staff.access import current_staff, require
@@ -48,6 +48,11 @@ ACTION_LABELS: dict[str, LazyString] = {
     "case.approve_refusal": _l("Approved a refusal"),
     "case.reject_extension": _l("Rejected a proposed extension"),
     "case.reject_refusal": _l("Rejected a proposed refusal"),
+    "case.rectify": _l("Corrected a person's records"),
+    "case.propose_erasure": _l("Proposed an erasure plan"),
+    "case.approve_erasure": _l("Approved an erasure plan"),
+    "case.reject_erasure": _l("Rejected a proposed erasure plan"),
+    "case.erase": _l("Carried out an erasure"),
     "person.view": _l("Viewed a person's records"),
     "login_ok": _l("Signed in"),
     "login_fail": _l("Failed sign-in"),
@@ -182,12 +187,75 @@ def actor_name(entry: AuditEntry, staff: dict[int, StaffUser]) -> str:
     return entry.actor
 
 
-def data_items(data: dict[str, Any]) -> list[tuple[str, str]]:
-    """The entry's data as readable pairs (identifiers and field names only, by contract)."""
-    return [
-        (key, value if isinstance(value, str) else json.dumps(value, ensure_ascii=False))
-        for key, value in sorted((data or {}).items())
-    ]
+def _is_sealed(value: Any) -> bool:
+    """The shape ``subject_keys.seal`` gives: ``{"key": "<id>", "value": "<token>"}``."""
+    return (
+        isinstance(value, dict)
+        and set(value) == {"key", "value"}
+        and isinstance(value["key"], str)
+        and value["key"].isdigit()
+        and isinstance(value["value"], str)
+    )
+
+
+class _Erased:
+    """A sealed value whose key was shredded with the person's data."""
+
+
+ERASED = _Erased()
+
+
+def _unsealed(db: Session, value: Any) -> Any:
+    """Sealed personal values (``subject_keys.seal``) in plain text, or ``ERASED`` once the
+    person's key is shredded."""
+    if _is_sealed(value):
+        plain = subject_keys.unseal(db, value)
+        return ERASED if plain is None else plain
+    if isinstance(value, dict):
+        return {key: _unsealed(db, item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_unsealed(db, item) for item in value]
+    return value
+
+
+def _is_change(value: Any) -> bool:
+    return isinstance(value, dict) and set(value) == {"old", "new"}
+
+
+def _changes(value: dict[str, Any]) -> str:
+    """``{"name": {"old": .., "new": ..}}`` as "name: “old” → “new”", one field after another."""
+
+    def shown(text: Any) -> str:
+        if text is ERASED:
+            return _("(erased)")
+        return f"“{text}”" if text else _("(empty)")
+
+    return "; ".join(
+        f"{field}: {shown(change['old'])} → {shown(change['new'])}"
+        for field, change in value.items()
+    )
+
+
+def data_items(data: dict[str, Any], db: Session | None = None) -> list[tuple[str, str]]:
+    """The entry's data as readable pairs (identifiers and field names only, by contract).
+
+    Personal values an entry must hold (a rectification's old and new values) are sealed; with
+    ``db`` they are shown unsealed, or as "(erased)" after the person's data were erased.
+    """
+    items = []
+    for key, value in sorted((data or {}).items()):
+        if db is not None:
+            value = _unsealed(db, value)
+        if isinstance(value, dict) and value and all(_is_change(v) for v in value.values()):
+            items.append((key, _changes(value)))
+        elif isinstance(value, str):
+            items.append((key, value))
+        elif value is ERASED:
+            items.append((key, _("(erased)")))
+        else:
+            text = json.dumps(value, ensure_ascii=False, default=lambda _v: _("(erased)"))
+            items.append((key, text))
+    return items
 
 
 @bp.get("/audit", endpoint="audit_log")
@@ -230,5 +298,5 @@ def audit_log_view() -> str | tuple[str, int]:
         newest_url=url_for("staff.audit_log", **filters) if (before or after) else None,
         action_label=action_label,
         actor_name=actor_name,
-        data_items=data_items,
+        data_items=lambda data: data_items(data, db),
     )

@@ -590,6 +590,10 @@ def _refused_message() -> str:
     )
 
 
+# What the officer is told once an approval of a fulfilment kind took effect (erasure, objection).
+APPROVED_MESSAGES: dict[ApprovalKind, Callable[[SubjectRequest], str]] = {}
+
+
 @bp.post("/cases/<reference>/decide")
 @require(Permission.APPROVE)
 def case_decide(reference: str) -> BaseResponse | tuple[str, int]:
@@ -629,6 +633,8 @@ def case_decide(reference: str) -> BaseResponse | tuple[str, int]:
             flash(_("The proposal is rejected: it does not take effect."), "success")
         elif approval.kind is ApprovalKind.EXTENSION:
             flash(_extended_message(item), "success")
+        elif approval.kind in APPROVED_MESSAGES:
+            flash(APPROVED_MESSAGES[approval.kind](item), "success")
         else:
             flash(_refused_message(), "success")
     return redirect(url_for("staff.case", reference=item.reference), code=303)

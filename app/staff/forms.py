@@ -57,6 +57,14 @@ REFUSAL_SCOPE_LABELS: dict[str, LazyString] = {
 }
 
 STAFF_EVENT_LABELS: dict[str, LazyString] = {
+    "restricted": _l("Restriction applied to the records"),
+    "objection_restricted": _l("Records restricted at filing while the objection is decided"),
+    "restriction_lift_announced": _l("The person was told the restriction will be lifted"),
+    "restriction_lifted": _l("Restriction lifted"),
+    "objection_proposed": _l("Decision on the objection proposed"),
+    "objection_rejected": _l("Proposed objection decision rejected by the privacy officer"),
+    "objection_upheld": _l("Objection upheld: processing stopped"),
+    "objection_overridden": _l("Objection overridden on compelling legitimate grounds"),
     "filed": _l("Request registered"),
     "status_changed": _l("Status changed"),
     "withdrawn": _l("The person withdrew the request"),
@@ -75,11 +83,28 @@ STAFF_EVENT_LABELS: dict[str, LazyString] = {
     "refusal_proposed": _l("Refusal proposed"),
     "extension_rejected": _l("Extension rejected by the privacy officer"),
     "refusal_rejected": _l("Refusal rejected by the privacy officer"),
+    "rectified": _l("Records corrected"),
+    "erasure_proposed": _l("Erasure plan proposed"),
+    "erasure_rejected": _l("Erasure plan rejected by the privacy officer"),
+    "erased": _l("Erasure carried out"),
+    "recipients_notified": _l("Notices to recipients made (Art. 19)"),
+    "notice_sent": _l("Notice sent to a recipient"),
+    "notice_confirmed": _l("A recipient confirmed the notice"),
+    "notice_failed": _l("Notice to a recipient could not be delivered"),
+    "notice_resend": _l("Notice to a recipient queued again"),
+    "notice_not_notified": _l("Recorded why a recipient is not notified"),
+    "package_built": _l("Package built for preview"),
+    "package_released": _l("Package released to the person"),
+    "package_downloaded": _l("The person downloaded a package file"),
+    "package_expired": _l("Package link expired; files deleted"),
+    "log_reduced": _l("Retention period ended: reduced to the minimal case log"),
 }
 
 APPROVAL_KIND_LABELS: dict[str, LazyString] = {
+    "objection": _l("Decision on an objection (Art. 21.1)"),
     "extension": _l("Extension of the deadline"),
     "refusal": _l("Refusal"),
+    "erasure": _l("Erasure plan"),
 }
 
 APPROVAL_STATUS_LABELS: dict[str, LazyString] = {

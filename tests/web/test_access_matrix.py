@@ -37,8 +37,40 @@ REQUIRED: dict[str, Permission] = {
     "staff.case_refuse": W,
     "staff.case_resume": W,
     "staff.case_start": W,
+    "staff.case_rectify": W,
+    "staff.case_erasure_plan": W,
     "staff.case_decide": A,
+    "staff.case_restrict": W,
+    "staff.case_announce_lift": W,
+    "staff.case_lift_restriction": W,
+    "staff.case_objection": W,
+    "staff.case_notice_resend": W,
+    "staff.case_notice_confirm": W,
+    "staff.case_notice_not_notified": A,
+    "staff.package_build": W,
+    "staff.package_release": W,
+    "staff.package_preview": W,
+    "staff.package_file": W,
     "staff.audit_log": R,
+    "staff.register": Permission.EDIT_REGISTER,
+    "staff.register_controller": Permission.EDIT_REGISTER,
+    "staff.register_purpose_new": Permission.EDIT_REGISTER,
+    "staff.register_purpose": Permission.EDIT_REGISTER,
+    "staff.register_purpose_delete": Permission.EDIT_REGISTER,
+    "staff.register_recipient_new": Permission.EDIT_REGISTER,
+    "staff.register_recipient": Permission.EDIT_REGISTER,
+    "staff.register_recipient_secret": Permission.EDIT_REGISTER,
+    "staff.register_recipient_delete": Permission.EDIT_REGISTER,
+    "staff.register_rule_new": Permission.EDIT_REGISTER,
+    "staff.register_rule": Permission.EDIT_REGISTER,
+    "staff.register_rule_delete": Permission.EDIT_REGISTER,
+    "staff.register_publish": Permission.EDIT_REGISTER,
+    "staff.retention_overview": A,
+    "staff.retention_category": A,
+    "staff.retention_erase": A,
+    "staff.dashboard": Permission.VIEW_DASHBOARD,
+    "staff.dashboard_register_csv": Permission.VIEW_DASHBOARD,
+    "staff.dashboard_register_pdf": Permission.VIEW_DASHBOARD,
     "staff.accounts": M,
     "staff.new_account": M,
     "staff.account": M,
@@ -56,6 +88,9 @@ ROLES = list(StaffRole)
 def staff_urls(app: Flask, reference: str, staff_id: int) -> list[tuple[str, str, str]]:
     """(endpoint, method, url) for every staff route and method."""
     samples = {"reference": reference, "staff_id": staff_id}
+    samples.update(item_id=1)  # a row of the register (purpose, recipient, retention rule)
+    samples.update(delivery_id=1, file_id=1)
+    samples.update(category="technical")  # a category of the register (retention)
     found = []
     with app.test_request_context():
         from flask import url_for

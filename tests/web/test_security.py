@@ -187,6 +187,8 @@ class TestCsrf:
             "reference": reference,
             "code": "en",
             "staff_id": 1,
+            "file_id": 1,
+            "item_id": 1,
         }
 
         with csrf_app.test_request_context():

@@ -274,7 +274,7 @@ class TestCasePage:
     def test_only_the_actions_the_status_allows_are_offered(
         self, anna: FlaskClient, hanna: FlaskClient
     ) -> None:
-        reference = file_case(anna, "access")
+        reference = file_case(anna, "restriction", {"ground": "accuracy"})
         page = page_text(hanna.get(f"/staff/cases/{reference}"))
         assert f"/staff/cases/{reference}/start" in page
         assert f"/staff/cases/{reference}/resume" not in page
@@ -328,7 +328,7 @@ class TestActionsNotAllowed:
     def test_a_closed_case_takes_no_message_and_no_assignment(
         self, anna: FlaskClient, hanna: FlaskClient, handler: StaffUser, session: Session
     ) -> None:
-        reference = file_case(anna, "access")
+        reference = file_case(anna, "restriction", {"ground": "accuracy"})
         acted(hanna, reference, "complete", **{"complete-body": "Done."})
         page = refused_with(hanna, reference, "message", **{"message-body": "One more thing"})
         assert "The case is closed. Nothing was changed." in page

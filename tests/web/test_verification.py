@@ -22,6 +22,7 @@ from app.models import EmailToken, OutboundEmail, SubjectSession
 from tests.conftest import Clock
 from tests.helpers import (
     BASE_URL,
+    CSRF_INPUT,
     add_person,
     ask_for_link,
     b64_segments,
@@ -504,3 +505,32 @@ class TestVerifiedSession:
         stale = own_app.test_client()
         stale.set_cookie(COOKIE, before.value)
         assert not signed_in(stale)
+
+
+class TestOverHttps:
+    def test_the_link_pages_button_works_although_the_page_sends_no_referrer(
+        self, tmp_path: Any, clock: Clock, smtp_config: dict[str, Any], mailbox: Mailbox
+    ) -> None:
+        """With Referrer-Policy: no-referrer the browser posts without a Referer; over HTTPS the
+        CSRF check must still accept the button (it rests on the token, not on the Referer)."""
+        app = build_app(tmp_path, clock, smtp_config, WTF_CSRF_ENABLED=True)
+        browser = app.test_client()
+        browser.environ_base["wsgi.url_scheme"] = "https"
+        start = browser.get("/", base_url="https://portal.example.test")
+        token = CSRF_INPUT.search(page_text(start))
+        assert token is not None
+        browser.post(
+            "/start",
+            data={"email": ANNA, "csrf_token": token.group(1)},
+            base_url="https://portal.example.test",
+        )
+        path = link_path(mailbox.last_to(ANNA))
+        page = browser.get(path, base_url="https://portal.example.test")
+        assert page.headers["Referrer-Policy"] == "no-referrer"
+        button = CSRF_INPUT.search(page_text(page))
+        assert button is not None
+        confirmed = browser.post(
+            path, data={"csrf_token": button.group(1)}, base_url="https://portal.example.test"
+        )
+        assert confirmed.status_code == 303
+        assert "/overview" in confirmed.headers["Location"]

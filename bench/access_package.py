@@ -1,0 +1,279 @@
+"""How long the access package takes, and how much memory, for a person with 10,000 messages.
+
+Builds a fresh SQLite file database with the register, some demo data around the person (other
+leads, the same company), and one lead with ``--communications`` entries in the communication
+history (e-mails, call notes, LinkedIn messages, some of them long), meetings and technical
+records. Then it times ``collect_access_bundle()`` and each renderer, each in its own measurement
+with tracemalloc's peak (Python allocations while that step ran) and the process's peak resident
+set size (ru_maxrss, which only grows) after it.
+
+Usage: .venv/bin/python bench/access_package.py [--communications 10000] [--language sv]
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import platform
+import random
+import resource
+import sys
+import tempfile
+import time
+import tracemalloc
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from io import BytesIO
+from typing import Any
+
+from pypdf import PdfReader
+from sqlalchemy import insert, text
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from app import create_app  # noqa: E402  (after the path set-up, so the checkout is imported)
+from app.db import Base, get_session  # noqa: E402
+from app.exports.json_export import (  # noqa: E402
+    render_access_csv,
+    render_access_json,
+    render_portability_csv,
+    render_portability_json,
+)
+from app.exports.pdf_export import render_access_pdf  # noqa: E402
+from app.models import (  # noqa: E402
+    Assignment,
+    Communication,
+    Company,
+    Meeting,
+    Person,
+    PersonKind,
+    Recipient,
+    RecipientKind,
+    TechnicalRecord,
+)
+from app.services import demo  # noqa: E402
+from app.services.fulfilment.bundle import (  # noqa: E402
+    collect_access_bundle,
+    collect_portability_bundle,
+)
+
+NOW = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)  # the tests' Tuesday in November
+EMAIL = "maria.kovacevic@fjallvindlogistik.se"
+LONG_BODY = (
+    "Hej Maria!\n\nTack för ett bra samtal i går. Som utlovat kommer här en sammanfattning av "
+    "det vi pratade om, och några förslag på nästa steg. "
+) + " ".join(["Vi går igenom era behov av energieffektivisering i lager och kontor, tittar på "
+              "belysning, ventilation och uppvärmning, och tar fram en plan med kostnader och "
+              "besparingar år för år."] * 12)  # fmt: skip
+
+
+def build(session: Any, communications: int, seed: int) -> int:
+    """The person and their history; returns the person's id. Bulk inserts, like the seeder."""
+    demo.seed_demo(session, leads=2_000, now=NOW, seed=seed)
+    session.flush()
+    rng = random.Random(seed)
+    company = Company(name="Fjällvind Logistik AB", org_number="556123-4567", city="Umeå")
+    customer = Company(name="Stenbacka Energi AB", city="Västerås", is_customer=True)
+    system = Recipient(
+        name="Stenbacka Energi – Salesforce",
+        kind=RecipientKind.CUSTOMER_SYSTEM,
+        service_sv="Kundens CRM-system (Salesforce)",
+        service_en="The customer's CRM system (Salesforce)",
+        country="US",
+        safeguard_sv="EU–US Data Privacy Framework (art. 45).",
+        safeguard_en="EU–US Data Privacy Framework (Art. 45).",
+    )
+    person = Person(
+        email=EMAIL,
+        name="Maria Kovačević",
+        phone="+46 70 174 06 55",
+        job_title="Logistikchef",
+        company=company,
+        kind=PersonKind.LEAD,
+        source="Köpt lista från Bisnode",
+        created_at=NOW - timedelta(days=700),
+        updated_at=NOW,
+    )
+    session.add_all([company, customer, system, person])
+    session.flush()
+    work = Assignment(
+        person_id=person.id,
+        customer_id=customer.id,
+        recipient_id=system.id,
+        campaign="Vinter 2025 – logistikansvariga i Norrland",
+        started_on=(NOW - timedelta(days=700)).date(),
+        delivered_at=NOW - timedelta(days=600),
+    )
+    session.add(work)
+    session.flush()
+
+    texts = [demo.EMAIL_OUT_BODY.format(first="Maria", customer="Stenbacka Energi",
+                                        topic="energieffektivisering"),
+             *demo.EMAIL_IN_BODIES, *demo.CALL_NOTES_OUT, LONG_BODY]  # fmt: skip
+    rows = []
+    start = NOW - timedelta(days=700)
+    step = timedelta(days=700) / communications
+    for n in range(communications):
+        channel = rng.choices(("email", "phone", "linkedin", "sms"), (60, 25, 10, 5))[0]
+        body = LONG_BODY if n % 200 == 0 else rng.choice(texts)
+        rows.append(
+            {
+                "person_id": person.id,
+                "assignment_id": work.id,
+                "occurred_at": start + step * n,
+                "channel": channel,
+                "direction": "inbound" if rng.random() < 0.3 else "outbound",
+                "subject": f"Ärende {n % 97}: möte om energieffektivisering"
+                if channel == "email"
+                else None,
+                "body": body.format(first="Maria", customer="Stenbacka Energi"),
+            }
+        )
+    for chunk in range(0, len(rows), 5_000):
+        session.execute(insert(Communication), rows[chunk : chunk + 5_000])
+    session.execute(
+        insert(Meeting),
+        [
+            {
+                "person_id": person.id,
+                "assignment_id": work.id,
+                "starts_at": start + timedelta(days=7 * n),
+                "duration_minutes": 45,
+                "status": rng.choice(("held", "cancelled", "no_show")),
+                "location": "Microsoft Teams",
+                "notes": "Uppföljning med Stenbacka Energi om energieffektivisering.",
+            }
+            for n in range(100)
+        ],
+    )
+    session.execute(
+        insert(TechnicalRecord),
+        [
+            {
+                "person_id": person.id,
+                "occurred_at": start + timedelta(hours=7 * n),
+                "event": rng.choice(demo.WEB_EVENTS),
+                "ip_address": f"81.{rng.randrange(256)}.{rng.randrange(256)}.{rng.randint(1, 254)}",
+                "user_agent": rng.choice(demo.USER_AGENTS),
+            }
+            for n in range(1_000)
+        ],
+    )
+    return person.id
+
+
+def measure(name: str, work: Callable[[], Any]) -> tuple[Any, float, float, float]:
+    """Run ``work`` once: result, seconds, tracemalloc peak (MB), ru_maxrss after (MB)."""
+    gc.collect()
+    tracemalloc.start()
+    started = time.perf_counter()
+    result = work()
+    elapsed = time.perf_counter() - started
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+    return result, elapsed, peak / 1e6, rss
+
+
+def timed(work: Callable[[], Any]) -> tuple[Any, float]:
+    """Run ``work`` without tracemalloc (which slows allocation-heavy code down)."""
+    gc.collect()
+    started = time.perf_counter()
+    result = work()
+    return result, time.perf_counter() - started
+
+
+def cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--communications", type=int, default=10_000)
+    parser.add_argument("--language", choices=("sv", "en"), default="sv")
+    parser.add_argument("--seed", type=int, default=2026)
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory(prefix="access-package-") as tmp:
+        path = Path(tmp) / "bench.db"
+        app = create_app(
+            {
+                "TESTING": True,
+                "SECRET_KEY": "bench-secret-key-not-for-production",
+                "DATABASE_URL": f"sqlite:///{path}",
+                "MAIL_DIR": str(Path(tmp) / "mail"),
+            }
+        )
+        with app.app_context():
+            Base.metadata.create_all(app.extensions["db.engine"])
+            session = get_session()
+            started = time.perf_counter()
+            build(session, args.communications, args.seed)
+            session.commit()
+            print(f"built the database in {time.perf_counter() - started:.1f} s "
+                  f"(SQLite {session.scalar(text('select sqlite_version()'))})")  # fmt: skip
+            session.expire_all()
+
+            def collect() -> Any:
+                return collect_access_bundle(
+                    session, EMAIL, language=args.language, parts=None, now=NOW,
+                    reference="DSR-2026-000123",
+                )  # fmt: skip
+
+            def collect_portability() -> Any:
+                return collect_portability_bundle(
+                    session, EMAIL, language=args.language, now=NOW, reference="DSR-2026-000124"
+                )
+
+            collect()  # warm up: imports, translations, SQLite's cache
+            bundle, seconds, peak, rss = measure("collect", collect)
+            summary = bundle.summary()
+            print(f"\nperson: {summary['communications']:,} communications, "
+                  f"{summary['meetings']} meetings, {summary['technical_records']:,} technical "
+                  f"records, language {args.language}")  # fmt: skip
+            print(f"\n{'step':<34} {'time':>8} {'tracemalloc':>12} {'max RSS':>9} {'output':>9}")
+            print(f"  {'collect_access_bundle()':<32} {seconds:7.2f}s {peak:9.0f} MB "
+                  f"{rss:6.0f} MB {'':>9}")  # fmt: skip
+            steps: list[tuple[str, Callable[[], bytes]]] = [
+                ("render_access_pdf()", lambda: render_access_pdf(bundle)),
+                ("render_access_json()", lambda: render_access_json(bundle)),
+                ("render_access_csv()", lambda: render_access_csv(bundle)),
+            ]
+            for name, step in steps:
+                output, seconds, peak, rss = measure(name, step)
+                print(f"  {name:<32} {seconds:7.2f}s {peak:9.0f} MB {rss:6.0f} MB "
+                      f"{len(output) / 1e6:6.1f} MB")  # fmt: skip
+            portable, seconds, peak, rss = measure("portability", collect_portability)
+            print(f"  {'collect_portability_bundle()':<32} {seconds:7.2f}s {peak:9.0f} MB "
+                  f"{rss:6.0f} MB")  # fmt: skip
+            for name, step in (
+                ("render_portability_json()", lambda: render_portability_json(portable)),
+                ("render_portability_csv()", lambda: render_portability_csv(portable)),
+            ):
+                output, seconds, peak, rss = measure(name, step)
+                print(f"  {name:<32} {seconds:7.2f}s {peak:9.0f} MB {rss:6.0f} MB "
+                      f"{len(output) / 1e6:6.1f} MB")  # fmt: skip
+
+            print("\nwithout tracemalloc (it slows allocation-heavy code):")
+            _, seconds = timed(collect)
+            print(f"  {'collect_access_bundle()':<32} {seconds:7.2f}s")
+            pdf, seconds = timed(lambda: render_access_pdf(bundle))
+            print(f"  {'render_access_pdf()':<32} {seconds:7.2f}s")
+            pages = len(PdfReader(BytesIO(pdf)).pages)
+            print(f"\nPDF: {len(pdf) / 1e6:.1f} MB, {pages:,} pages")
+            session.close()
+
+    print(f"\nmachine: {cpu_model()}, Python {platform.python_version()}, "
+          f"{platform.system()} {platform.release()}")  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()
