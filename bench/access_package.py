@@ -3,17 +3,20 @@
 Builds a fresh SQLite file database with the register, some demo data around the person (other
 leads, the same company), and one lead with ``--communications`` entries in the communication
 history (e-mails, call notes, LinkedIn messages, some of them long), meetings and technical
-records. Then it times ``collect_access_bundle()`` and each renderer, each in its own measurement
-with tracemalloc's peak (Python allocations while that step ran) and the process's peak resident
-set size (ru_maxrss, which only grows) after it.
+records. Then it times ``collect_access_bundle()`` and each renderer, each in a forked child process
+whose peak resident set size (ru_maxrss) is the memory that step needed, and separately (slow
+for the PDF, so only with ``--trace-pdf``) tracemalloc's peak of Python allocations.
 
 Usage: .venv/bin/python bench/access_package.py [--communications 10000] [--language sv]
+                                                [--trace-pdf]
 """
 
 from __future__ import annotations
 
 import argparse
 import gc
+import json
+import os
 import platform
 import random
 import resource
@@ -23,8 +26,8 @@ import time
 import tracemalloc
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from io import BytesIO
+from pathlib import Path
 from typing import Any
 
 from pypdf import PdfReader
@@ -164,25 +167,48 @@ def build(session: Any, communications: int, seed: int) -> int:
     return person.id
 
 
-def measure(name: str, work: Callable[[], Any]) -> tuple[Any, float, float, float]:
-    """Run ``work`` once: result, seconds, tracemalloc peak (MB), ru_maxrss after (MB)."""
-    gc.collect()
-    tracemalloc.start()
-    started = time.perf_counter()
-    result = work()
-    elapsed = time.perf_counter() - started
-    _, peak = tracemalloc.get_traced_memory()
-    tracemalloc.stop()
-    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
-    return result, elapsed, peak / 1e6, rss
+def _rss_mb() -> float:
+    """The process's resident set size now, in MB (Linux)."""
+    pages = int(Path("/proc/self/statm").read_text().split()[1])
+    return pages * resource.getpagesize() / 1e6
 
 
-def timed(work: Callable[[], Any]) -> tuple[Any, float]:
-    """Run ``work`` without tracemalloc (which slows allocation-heavy code down)."""
+def measure(work: Callable[[], Any], *, trace: bool) -> dict[str, float]:
+    """Run ``work`` in a forked child: seconds, its peak RSS, and optionally tracemalloc's peak.
+
+    A forked child shares the parent's pages (the database, the package already built); its
+    peak RSS (``ru_maxrss``) minus its RSS when it started is the memory the step needed.
+    tracemalloc (Python allocations only) slows allocation-heavy code such as the PDF layout
+    several times, so it runs as a second, separate measurement.
+    """
     gc.collect()
-    started = time.perf_counter()
-    result = work()
-    return result, time.perf_counter() - started
+    read, write = os.pipe()
+    child = os.fork()
+    if child == 0:  # pragma: no cover - the child process
+        os.close(read)
+        figures: dict[str, float] = {}
+        start_rss = _rss_mb()
+        started = time.perf_counter()
+        cpu = time.process_time()
+        output = work()
+        figures["seconds"] = time.perf_counter() - started
+        figures["cpu"] = time.process_time() - cpu
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 / 1e6  # KiB on Linux
+        figures["rss"] = peak - start_rss
+        figures["size"] = len(output) if isinstance(output, bytes) else 0
+        if trace:
+            gc.collect()
+            tracemalloc.start()
+            work()
+            figures["traced"] = tracemalloc.get_traced_memory()[1] / 1e6
+            tracemalloc.stop()
+        os.write(write, json.dumps(figures).encode())
+        os._exit(0)
+    os.close(write)
+    with os.fdopen(read) as pipe:
+        figures = json.loads(pipe.read() or "{}")
+    os.waitpid(child, 0)
+    return figures
 
 
 def cpu_model() -> str:
@@ -200,6 +226,9 @@ def main() -> None:
     parser.add_argument("--communications", type=int, default=10_000)
     parser.add_argument("--language", choices=("sv", "en"), default="sv")
     parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument(
+        "--trace-pdf", action="store_true", help="also run the PDF under tracemalloc (slow)"
+    )
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="access-package-") as tmp:
@@ -234,41 +263,33 @@ def main() -> None:
                 )
 
             collect()  # warm up: imports, translations, SQLite's cache
-            bundle, seconds, peak, rss = measure("collect", collect)
+            bundle = collect()
+            portable = collect_portability()
             summary = bundle.summary()
             print(f"\nperson: {summary['communications']:,} communications, "
                   f"{summary['meetings']} meetings, {summary['technical_records']:,} technical "
-                  f"records, language {args.language}")  # fmt: skip
-            print(f"\n{'step':<34} {'time':>8} {'tracemalloc':>12} {'max RSS':>9} {'output':>9}")
-            print(f"  {'collect_access_bundle()':<32} {seconds:7.2f}s {peak:9.0f} MB "
-                  f"{rss:6.0f} MB {'':>9}")  # fmt: skip
-            steps: list[tuple[str, Callable[[], bytes]]] = [
-                ("render_access_pdf()", lambda: render_access_pdf(bundle)),
-                ("render_access_json()", lambda: render_access_json(bundle)),
-                ("render_access_csv()", lambda: render_access_csv(bundle)),
+                  f"records, {summary['consents']} consents, language {args.language}")  # fmt: skip
+            steps: list[tuple[str, Callable[[], Any], bool]] = [
+                ("collect_access_bundle()", collect, True),
+                ("render_access_pdf()", lambda: render_access_pdf(bundle), args.trace_pdf),
+                ("render_access_json()", lambda: render_access_json(bundle), True),
+                ("render_access_csv()", lambda: render_access_csv(bundle), True),
+                ("collect_portability_bundle()", collect_portability, True),
+                ("render_portability_json()", lambda: render_portability_json(portable), True),
+                ("render_portability_csv()", lambda: render_portability_csv(portable), True),
             ]
-            for name, step in steps:
-                output, seconds, peak, rss = measure(name, step)
-                print(f"  {name:<32} {seconds:7.2f}s {peak:9.0f} MB {rss:6.0f} MB "
-                      f"{len(output) / 1e6:6.1f} MB")  # fmt: skip
-            portable, seconds, peak, rss = measure("portability", collect_portability)
-            print(f"  {'collect_portability_bundle()':<32} {seconds:7.2f}s {peak:9.0f} MB "
-                  f"{rss:6.0f} MB")  # fmt: skip
-            for name, step in (
-                ("render_portability_json()", lambda: render_portability_json(portable)),
-                ("render_portability_csv()", lambda: render_portability_csv(portable)),
-            ):
-                output, seconds, peak, rss = measure(name, step)
-                print(f"  {name:<32} {seconds:7.2f}s {peak:9.0f} MB {rss:6.0f} MB "
-                      f"{len(output) / 1e6:6.1f} MB")  # fmt: skip
-
-            print("\nwithout tracemalloc (it slows allocation-heavy code):")
-            _, seconds = timed(collect)
-            print(f"  {'collect_access_bundle()':<32} {seconds:7.2f}s")
-            pdf, seconds = timed(lambda: render_access_pdf(bundle))
-            print(f"  {'render_access_pdf()':<32} {seconds:7.2f}s")
+            print(f"\n  {'step':<30} {'wall':>8} {'cpu':>8} {'+peak RSS':>11} "
+                  f"{'tracemalloc':>12} {'output':>9}")  # fmt: skip
+            for name, step, trace in steps:
+                f = measure(step, trace=trace)
+                traced = f"{f['traced']:9.1f} MB" if "traced" in f else f"{'-':>12}"
+                size = f"{f['size'] / 1e6:6.2f} MB" if f["size"] else f"{'':>9}"
+                print(f"  {name:<30} {f['seconds']:7.2f}s {f['cpu']:7.2f}s {f['rss']:8.0f} MB "
+                      f"{traced} {size}")  # fmt: skip
+            pdf = render_access_pdf(bundle)
             pages = len(PdfReader(BytesIO(pdf)).pages)
-            print(f"\nPDF: {len(pdf) / 1e6:.1f} MB, {pages:,} pages")
+            print(f"\nPDF: {len(pdf) / 1e6:.1f} MB, {pages:,} pages; process RSS before the "
+                  f"steps {_rss_mb():.0f} MB")  # fmt: skip
             session.close()
 
     print(f"\nmachine: {cpu_model()}, Python {platform.python_version()}, "

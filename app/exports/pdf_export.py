@@ -99,15 +99,16 @@ def _styles() -> dict[str, ParagraphStyle]:
         ),
         "subtitle": ParagraphStyle("subtitle", parent=body, fontSize=13, leading=17, spaceAfter=14),
         "h1": ParagraphStyle(
-            "h1", parent=body, fontName=BOLD, fontSize=16, leading=20, spaceBefore=4, spaceAfter=8
+            "h1", parent=body, fontName=BOLD, fontSize=16, leading=20, spaceBefore=4,
+            spaceAfter=8, keepWithNext=1,
         ),
         "h2": ParagraphStyle(
             "h2", parent=body, fontName=BOLD, fontSize=12.5, leading=16, spaceBefore=10,
-            spaceAfter=5,
+            spaceAfter=5, keepWithNext=1,
         ),
         "h3": ParagraphStyle(
             "h3", parent=body, fontName=BOLD, fontSize=10.5, leading=14, spaceBefore=8,
-            spaceAfter=3,
+            spaceAfter=3, keepWithNext=1,
         ),
         "body": body,
         "box": ParagraphStyle(

@@ -346,6 +346,25 @@ def test_case_from_filing_to_completion(
     expect(page.locator("dl.facts .status-in_progress")).to_have_count(1)
     audit(page)
 
+    # The handler builds the access package, previews it and releases it to the person, who
+    # sees the files on the status page (the e-mail only says that something waits).
+    staff.reload()
+    audit(staff)
+    act(staff, reference, "package/build", audit)
+    staff.locator(
+        f"#package-heading ~ .package h3 a[href^='{case_path(reference)}/packages/']"
+    ).click()
+    expect(staff.locator("h1")).to_have_count(1)
+    audit(staff)
+    staff.goto(case_path(reference))
+    act(staff, reference, "package/release", audit)
+    package_mail = next_mail(mailbox, email, mails)
+    mails += 1
+    assert reference in package_mail["Subject"]
+    page.reload()
+    expect(page.locator(f"#downloads a[href^='{subject_page}/downloads/']").first).to_be_visible()
+    audit(page)
+
     # The handler completes the case with a message.
     staff.reload()
     audit(staff)
@@ -369,7 +388,8 @@ def test_case_from_filing_to_completion(
         text = mail_text(message)
         for secret in (QUESTION, NOTE, EXTENSION_REASONS, REFUSAL_REASONS, DONE, ANSWER):
             assert secret not in text, (message["Subject"], secret)
-    assert seen(mailbox, email) == mails == 7  # link, receipt, question, link, 3 decisions
+    # link, receipt, question, link, extension, refusal, package ready, completed
+    assert seen(mailbox, email) == mails == 8
 
 
 # --- 3. every staff page in both languages ------------------------------------------------------

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 from flask import Flask
+from flask_babel import force_locale
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
@@ -407,7 +408,7 @@ class TestDecisions:
     @pytest.fixture(autouse=True)
     def page(self, app: Flask) -> Iterator[None]:
         """The messages of a refused action are in the language of the page being drawn."""
-        with app.test_request_context():
+        with app.test_request_context(), force_locale("en"):
             yield
 
     def test_the_case_cannot_complete_while_a_notice_is_undecided(

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from flask import Flask
+from flask_babel import force_locale
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -183,7 +184,8 @@ class TestCompletionGuard:
         portability = file(session, clock, type=RequestType.PORTABILITY,
                            details={"formats": ["json"]})  # fmt: skip
         erasure = file(session, clock, type=RequestType.ERASURE, details={"scope": "all"})
-        with app.test_request_context():  # the message is in the language of the page
+        # The message is in the language of the page.
+        with app.test_request_context(), force_locale("en"):
             for request in (access, portability):
                 with pytest.raises(RuleError, match="Release the package"):
                     casework.complete(session, request, "Done.", by=handler, now=clock())

@@ -548,8 +548,11 @@ def email_of(name: str) -> str:
 
 @pytest.fixture
 def world(app: Flask, session: Session, clock: Clock) -> World:
+    return build_world(session, clock())
+
+
+def build_world(session: Session, now: datetime) -> World:
     """Leads and customer contacts whose periods end before, on and after today (24 Nov 2026)."""
-    now = clock()
     found = World()
     employer = Company(name="Anställaren AB")
     customer_a = Company(name="Kund A AB", is_customer=True)  # an assignment still runs

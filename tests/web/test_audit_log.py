@@ -342,3 +342,22 @@ class TestApplicationLog:
             logged = record.getMessage() + (record.exc_text or "")
             for secret in secrets:
                 assert secret.lower() not in logged.lower(), (record.name, logged)
+
+
+def test_every_action_the_code_records_has_a_readable_name() -> None:
+    """The officer reads the trail in words: no action code is shown raw."""
+    import re
+    from pathlib import Path
+
+    from app.staff.audit_log import ACTION_LABELS
+
+    app_dir = Path(__file__).resolve().parents[2] / "app"
+    source = "\n".join(p.read_text() for p in app_dir.rglob("*.py"))
+    codes = set(re.findall(r'action="([a-z_]+\.[a-z_.]+)"', source))
+    codes |= set(re.findall(r'"((?:register|policy)\.[a-z_]+(?:\.[a-z_]+)?)"', source))
+    kinds = ("extension", "refusal", "erasure", "objection")
+    codes |= {f"case.{verb}_{kind}" for verb in ("propose", "approve", "reject") for kind in kinds}
+    whats = ("sent", "failed", "confirmed", "resend", "not_notified")
+    codes |= {f"notice.{what}" for what in whats}
+    missing = sorted(code for code in codes if code not in ACTION_LABELS)
+    assert not missing

@@ -189,6 +189,7 @@ class TestCsrf:
             "staff_id": 1,
             "file_id": 1,
             "item_id": 1,
+            "category": "technical",
         }
 
         with csrf_app.test_request_context():

@@ -9,6 +9,9 @@ refused, and nothing changes), erased, the address's sign-in traces and delivere
 the audit values sealed under its key become unreadable, a keyed hash on the suppression list
 keeps it from being imported or contacted again, recipients are told (Art. 19), and the person gets
 a confirmation of what was erased and what was kept, why and until when.
+
+The row-by-row plan and the deletion (``plan_rows``, ``delete_records``) are shared with the
+privacy officer's erasure of data past its retention period (``app.services.retention``).
 """
 
 from __future__ import annotations
