@@ -58,6 +58,7 @@ lock:
 bench: install-dev
 	$(BIN)/python bench/seed_speed.py
 	$(BIN)/python bench/dashboard_speed.py
+	$(BIN)/python bench/access_package.py
 
 clean:
 	rm -rf $(VENV) node_modules instance/test-* .pytest_cache

@@ -2,10 +2,11 @@
 
 Builds a fresh SQLite file database with the register, some demo data around the person (other
 leads, the same company), and one lead with ``--communications`` entries in the communication
-history (e-mails, call notes, LinkedIn messages, some of them long), meetings and technical
-records. Then it times ``collect_access_bundle()`` and each renderer, each in a forked child process
-whose peak resident set size (ru_maxrss) is the memory that step needed, and separately (slow
-for the PDF, so only with ``--trace-pdf``) tracemalloc's peak of Python allocations.
+history (e-mails, call notes, LinkedIn messages, some of them long), meetings, consents and
+technical records. Then it times ``collect_access_bundle()`` and each renderer, each in a forked
+child process whose peak resident set size (ru_maxrss) is the memory that step needed, and
+separately (slow for the PDF, so only with ``--trace-pdf``) tracemalloc's peak of Python
+allocations.
 
 Usage: .venv/bin/python bench/access_package.py [--communications 10000] [--language sv]
                                                 [--trace-pdf]
@@ -31,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from pypdf import PdfReader
-from sqlalchemy import insert, text
+from sqlalchemy import insert, select, text
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -49,9 +50,11 @@ from app.models import (  # noqa: E402
     Assignment,
     Communication,
     Company,
+    Consent,
     Meeting,
     Person,
     PersonKind,
+    Purpose,
     Recipient,
     RecipientKind,
     TechnicalRecord,
@@ -151,6 +154,21 @@ def build(session: Any, communications: int, seed: int) -> int:
             for n in range(100)
         ],
     )
+    marketing = session.scalar(select(Purpose.id).where(Purpose.code == "direct_marketing"))
+    session.execute(
+        insert(Consent),
+        [
+            {
+                "person_id": person.id,
+                "purpose_id": marketing,
+                "given_at": start + timedelta(days=30 * n),
+                "withdrawn_at": start + timedelta(days=30 * n + 20) if n == 0 else None,
+                "evidence": "Anmälan till nyhetsbrev via formulär på lhe-handelsbolag.se",
+                "wants_policy_notices": n == 1,
+            }
+            for n in range(2)
+        ],
+    )
     session.execute(
         insert(TechnicalRecord),
         [
@@ -173,19 +191,23 @@ def _rss_mb() -> float:
     return pages * resource.getpagesize() / 1e6
 
 
-def measure(work: Callable[[], Any], *, trace: bool) -> dict[str, float]:
+def measure(
+    work: Callable[[], Any], *, trace: bool, after_fork: Callable[[], None]
+) -> dict[str, float]:
     """Run ``work`` in a forked child: seconds, its peak RSS, and optionally tracemalloc's peak.
 
     A forked child shares the parent's pages (the database, the package already built); its
     peak RSS (``ru_maxrss``) minus its RSS when it started is the memory the step needed.
     tracemalloc (Python allocations only) slows allocation-heavy code such as the PDF layout
-    several times, so it runs as a second, separate measurement.
+    several times, so it runs as a second, separate measurement. ``after_fork`` runs first in
+    the child (it gives the child its own database connection).
     """
     gc.collect()
     read, write = os.pipe()
     child = os.fork()
     if child == 0:  # pragma: no cover - the child process
         os.close(read)
+        after_fork()
         figures: dict[str, float] = {}
         start_rss = _rss_mb()
         started = time.perf_counter()
@@ -265,6 +287,13 @@ def main() -> None:
             collect()  # warm up: imports, translations, SQLite's cache
             bundle = collect()
             portable = collect_portability()
+            session.rollback()  # no connection stays checked out across the forks below
+            engine = app.extensions["db.engine"]
+
+            def after_fork() -> None:
+                # A connection must not be shared with the parent: the child opens its own.
+                engine.dispose(close=False)
+
             summary = bundle.summary()
             print(f"\nperson: {summary['communications']:,} communications, "
                   f"{summary['meetings']} meetings, {summary['technical_records']:,} technical "
@@ -281,7 +310,7 @@ def main() -> None:
             print(f"\n  {'step':<30} {'wall':>8} {'cpu':>8} {'+peak RSS':>11} "
                   f"{'tracemalloc':>12} {'output':>9}")  # fmt: skip
             for name, step, trace in steps:
-                f = measure(step, trace=trace)
+                f = measure(step, trace=trace, after_fork=after_fork)
                 traced = f"{f['traced']:9.1f} MB" if "traced" in f else f"{'-':>12}"
                 size = f"{f['size'] / 1e6:6.2f} MB" if f["size"] else f"{'':>9}"
                 print(f"  {name:<30} {f['seconds']:7.2f}s {f['cpu']:7.2f}s {f['rss']:8.0f} MB "

@@ -5,10 +5,12 @@ data are processed, the core data) and part 2 (the full communication history an
 logs), then an explanation of the codes. Every value is escaped before it reaches a Paragraph, so
 nothing a person or a CRM wrote can inject ReportLab markup.
 
-Long tables are ``LongTable``s with a repeated header row that may split inside a row: a person
-with ten thousand messages gets a long document, built in linear time. The contents list and
-"Page X of Y" come from a second layout pass (``multiBuild``), which repeats until the page
-numbers it printed are the ones it found.
+Long tables (the communication history, meetings, technical records, invoices) are laid out page
+by page from a window of rows (``_RowStream``), with the header row on every page and rows that
+may split across a page break: a person with ten thousand messages gets a long document, built in
+linear time and flat memory (docs/benchmarks.md). The contents list and "Page X of Y" come from a
+second layout pass (``multiBuild``), which repeats until the page numbers it printed are the ones
+it found.
 
 Font: DejaVu's ancestor Bitstream Vera, shipped inside ReportLab, embedded as a subset. The
 built-in Helvetica (WinAnsi) has å, ä, ö and é but not č, ć, ł or ş, which real names in the
@@ -43,7 +45,6 @@ from reportlab.platypus import (
     CondPageBreak,
     Flowable,
     Frame,
-    KeepTogether,
     LongTable,
     PageBreak,
     PageTemplate,
@@ -111,6 +112,7 @@ def _styles() -> dict[str, ParagraphStyle]:
             spaceAfter=3, keepWithNext=1,
         ),
         "body": body,
+        "keep": ParagraphStyle("keep", parent=body, keepWithNext=1),
         "box": ParagraphStyle(
             "box", parent=body, fontSize=10.5, leading=15, borderColor=colors.HexColor("#1f4e79"),
             borderWidth=0.8, borderPadding=7, backColor=colors.HexColor("#eef4fa"),
@@ -487,7 +489,6 @@ class _Story:
         self.contents()
         layer_one, layer_two = self.bundle.layers
         self.heading(layer_one.title, 0)
-        self.about()
         self.summary()
         self.information()
         for table in self.bundle.tables:
@@ -522,7 +523,20 @@ class _Story:
                 ]
             )
         )
+        # Up front: whether we hold anything, and the two layers of the copy (legal.md §4).
+        self.para(t.about, "h2")
+        self.para(t.confirmation, "h3")
         self.para(b.information.confirmation, "box")
+        self.para(t.layers, "h3")
+        self.para(t.layers_intro)
+        for layer in b.layers:
+            self.flow.append(
+                Paragraph(
+                    f"<b>{_text(layer.title)}</b>: {_text(layer.description)}",
+                    self.s["body"],
+                    bulletText="•",
+                )
+            )
         self.para(t.times_note, "small")
         self.flow.append(PageBreak())
 
@@ -536,27 +550,10 @@ class _Story:
         self.flow.append(toc)
         self.flow.append(PageBreak())
 
-    def about(self) -> None:
-        t = self.t
-        self.heading(t.about, 1)
-        self.para(t.confirmation, "h3")
-        self.para(self.bundle.information.confirmation)
-        self.para(t.layers, "h3")
-        self.para(t.layers_intro)
-        for layer in self.bundle.layers:
-            self.flow.append(
-                Paragraph(
-                    f"<b>{_text(layer.title)}</b>: {_text(layer.description)}",
-                    self.s["body"],
-                    bulletText="•",
-                )
-            )
-        self.para(t.times_note)
-
     def summary(self) -> None:
         t = self.t
         self.heading(t.summary, 1)
-        self.para(t.summary_intro)
+        self.para(t.summary_intro, "keep")
         rows: list[list[Any]] = [[t.section, t.entries]]
         for table in self.bundle.tables:
             shown = str(len(table.rows)) if table.included else t.not_requested
@@ -577,19 +574,17 @@ class _Story:
                 pairs.append((t.legitimate_interest, purpose.legitimate_interest))
             names = ", ".join(categories.get(code, code) for code in purpose.categories)
             pairs.append((t.data_categories, names))
-            self.flow.append(
-                KeepTogether(
-                    [
-                        Paragraph(f"<b>{_text(purpose.name)}</b>", self.s["body"]),
-                        Paragraph(_text(purpose.description), self.s["body"]),
-                        self.pairs(pairs, 40 * mm),
-                        Spacer(1, 3 * mm),
-                    ]
-                )
-            )
+            # Kept with what follows (not a KeepTogether: ReportLab would not keep a heading
+            # with a container, and the heading before the first purpose would be orphaned).
+            self.flow += [
+                Paragraph(f"<b>{_text(purpose.name)}</b>", self.s["keep"]),
+                Paragraph(_text(purpose.description), self.s["keep"]),
+                self.pairs(pairs, 40 * mm),
+                Spacer(1, 3 * mm),
+            ]
 
         self.heading(t.categories, 2)
-        self.para(t.categories_intro)
+        self.para(t.categories_intro, "keep")
         rows: list[list[Any]] = [[t.category, t.retention, t.details]]
         for category in info.categories:
             details = category.description
@@ -618,15 +613,11 @@ class _Story:
                     else t.not_delivered
                 )
                 pairs.append((t.delivered, f"{delivery.customer}, {delivery.campaign}: {when}"))
-            self.flow.append(
-                KeepTogether(
-                    [
-                        Paragraph(f"<b>{_text(recipient.name)}</b>", self.s["body"]),
-                        self.pairs(pairs, 40 * mm),
-                        Spacer(1, 3 * mm),
-                    ]
-                )
-            )
+            self.flow += [
+                Paragraph(f"<b>{_text(recipient.name)}</b>", self.s["keep"]),
+                self.pairs(pairs, 40 * mm),
+                Spacer(1, 3 * mm),
+            ]
         for authority in info.authorities:
             self.flow.append(
                 Paragraph(
@@ -635,7 +626,7 @@ class _Story:
             )
 
         self.heading(t.transfers, 2)
-        self.para(info.transfers_text)
+        self.para(info.transfers_text, "keep" if info.transfers else "body")
         if info.transfers:
             rows = [[t.recipient, t.country, t.safeguard]]
             rows += [
@@ -645,7 +636,7 @@ class _Story:
             self.flow.append(self.grid(rows, [45 * mm, 25 * mm, WIDTH - 70 * mm]))
 
         self.heading(t.sources, 2)
-        self.para(info.sources_text)
+        self.para(info.sources_text, "keep" if info.sources else "body")
         if info.sources:
             kinds = self.values.codes.get("person_kind", {})
             rows = [[t.record, t.kind, t.source]]

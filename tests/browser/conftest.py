@@ -24,6 +24,7 @@ from tests.browser.helpers import (
     Auditor,
     HtmlCollector,
     LiveServer,
+    NewPage,
     validate_html,
 )
 from tests.browser.people import seed_people
@@ -114,6 +115,26 @@ def context(browser: Browser, live_server: LiveServer) -> Iterator[BrowserContex
 @pytest.fixture
 def page(context: BrowserContext) -> Page:
     return context.new_page()
+
+
+@pytest.fixture
+def new_page(browser: Browser, live_server: LiveServer, audit: Auditor) -> Iterator[NewPage]:
+    """A page in a browser context of its own (another person), set up like ``context``."""
+    contexts: list[BrowserContext] = []
+
+    def make() -> Page:
+        context = browser.new_context(base_url=live_server.url, bypass_csp=True, locale="sv-SE")
+        context.add_init_script(path=str(AXE_JS))
+        context.set_default_timeout(TIMEOUT_MS)
+        context.set_default_navigation_timeout(TIMEOUT_MS)
+        contexts.append(context)
+        page = context.new_page()
+        audit.watch(page)
+        return page
+
+    yield make
+    for context in contexts:
+        context.close()
 
 
 @pytest.fixture(scope="module")

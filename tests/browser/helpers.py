@@ -207,3 +207,6 @@ def verification_code(message: EmailMessage) -> str:
 
 
 Audit = Callable[[Page], None]
+
+
+NewPage = Callable[[], Page]  # the ``new_page`` fixture: a page in a browser context of its own

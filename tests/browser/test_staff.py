@@ -10,13 +10,12 @@ and the person each have their own browser context.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
 from dataclasses import replace
 from datetime import timedelta
 
 import pytest
 from babel.dates import format_date
-from playwright.sync_api import Browser, BrowserContext, Page, expect
+from playwright.sync_api import Page, expect
 
 from app.clock import stockholm_date
 from app.core.authority import IMY
@@ -32,7 +31,7 @@ from tests.browser.flows import (
     switch_language,
 )
 from tests.browser.flows import sign_in as subject_sign_in
-from tests.browser.helpers import AXE_JS, Audit, Auditor, LiveServer, verification_link
+from tests.browser.helpers import Audit, LiveServer, NewPage, verification_link
 from tests.browser.staff_flows import (
     CODE,
     ENROL,
@@ -61,28 +60,6 @@ from tests.smtp import Mailbox
 pytestmark = pytest.mark.browser
 
 TIMEOUT_MS = 10_000
-
-NewPage = Callable[[], Page]
-
-
-@pytest.fixture
-def new_page(browser: Browser, live_server: LiveServer, audit: Auditor) -> Iterator[NewPage]:
-    """A page in a browser context of its own (another person), set up like ``context``."""
-    contexts: list[BrowserContext] = []
-
-    def make() -> Page:
-        context = browser.new_context(base_url=live_server.url, bypass_csp=True, locale="sv-SE")
-        context.add_init_script(path=str(AXE_JS))
-        context.set_default_timeout(TIMEOUT_MS)
-        context.set_default_navigation_timeout(TIMEOUT_MS)
-        contexts.append(context)
-        page = context.new_page()
-        audit.watch(page)
-        return page
-
-    yield make
-    for context in contexts:
-        context.close()
 
 
 def wrong_code(secret: str | None, server: LiveServer) -> str:

@@ -471,7 +471,7 @@ def collect_access_bundle(
     records = _records(session, email)
     kinds = {row.id: PersonKind(row.kind) for row in records}
     ids = list(kinds)
-    counts = _counts(session, email, ids)
+    counts = _counts(session, ids)
     wanted = {table for part in chosen for table in PART_TABLES[part]} if chosen else None
 
     def included(key: str) -> bool:
@@ -496,7 +496,7 @@ def collect_access_bundle(
             for key in TABLE_ORDER
         )
         held = _held_categories(counts, kinds, tables)
-        information = _information(session, register, language, email, records, held, tables, kinds)
+        information = _information(session, register, language, email, records, held, kinds)
         return AccessBundle(
             schema=ACCESS_SCHEMA,
             language=language,
@@ -624,7 +624,9 @@ def _assignments(session: Session, ids: list[int]) -> tuple[AssignmentRow, ...]:
     return tuple(AssignmentRow(*row) for row in session.execute(query).tuples())
 
 
-def _communications(session: Session, ids: list[int]) -> tuple[CommunicationRow, ...]:
+def _communications(
+    session: Session, ids: list[int], *, direction: str | None = None
+) -> tuple[CommunicationRow, ...]:
     if not ids:
         return ()
     work, customer = aliased(Assignment), aliased(Company)  # the customer of the entry
@@ -645,6 +647,8 @@ def _communications(session: Session, ids: list[int]) -> tuple[CommunicationRow,
         .where(Communication.person_id.in_(ids))
         .order_by(Communication.occurred_at, Communication.id)
     )
+    if direction is not None:
+        query = query.where(Communication.direction == direction)
     return tuple(CommunicationRow(*row) for row in session.execute(query).tuples())
 
 
@@ -785,7 +789,7 @@ _COUNTED: dict[str, Any] = {
 }
 
 
-def _counts(session: Session, email: str, ids: list[int]) -> dict[str, dict[PersonKind, int]]:
+def _counts(session: Session, ids: list[int]) -> dict[str, dict[PersonKind, int]]:
     """Rows per table and kind of record, whatever parts were asked for (for the information)."""
     counts: dict[str, dict[PersonKind, int]] = {}
     if not ids:
@@ -798,7 +802,6 @@ def _counts(session: Session, email: str, ids: list[int]) -> dict[str, dict[Pers
             .group_by(Person.kind)
         )
         counts[key] = {PersonKind(kind): number for kind, number in session.execute(query)}
-    counts["suppression"] = {}
     return counts
 
 
@@ -886,7 +889,6 @@ def _information(
     email: str,
     records: tuple[RecordRow, ...],
     held: dict[str, list[str]],
-    tables: tuple[DataTable, ...],
     kinds: dict[int, PersonKind],
 ) -> Information:
     ordered = [rule.category for rule in register.rules if rule.category in held]
@@ -1331,7 +1333,7 @@ def collect_portability_bundle(
     records = _records(session, email)
     kinds = {row.id: PersonKind(row.kind) for row in records}
     ids = list(kinds)
-    counts = _counts(session, email, ids)
+    counts = _counts(session, ids)
 
     def portable(category: str) -> bool:
         return bool(register.bases_of(category) & PORTABLE_BASES)
@@ -1347,18 +1349,25 @@ def collect_portability_bundle(
             for row in _consents(session, ids, register, language)
             if portable(_category("consents", kinds[row.record_id]))
         )
-        messages = tuple(
-            PortableMessageRow(row.id, row.occurred_at, row.channel, row.subject, row.body)
+        sent = [
+            row
             for row in _inbound(session, ids)
             if portable(_category("communications", kinds[row.record_id]))
+        ]
+        messages = tuple(
+            PortableMessageRow(row.id, row.occurred_at, row.channel, row.subject, row.body)
+            for row in sent
         )
+        inbound: dict[PersonKind, int] = defaultdict(int)
+        for row in sent:
+            inbound[kinds[row.record_id]] += 1
         tables = (
             _portable_table("contact_details", "contact_details", contacts),
             _portable_table("consents", "portable_consents", consents, columns="consents"),
             _portable_table("messages", "messages", messages),
         )
         requests = len(_requests(session, email))
-        excluded = _exclusions(register, kinds, counts, portable, len(messages), requests, language)
+        excluded = _exclusions(register, kinds, counts, portable, inbound, requests, language)
         complaint = _complaint(language)
         return PortabilityBundle(
             schema=PORTABILITY_SCHEMA,
@@ -1418,7 +1427,7 @@ def _portable_table(
 
 def _inbound(session: Session, ids: list[int]) -> tuple[CommunicationRow, ...]:
     """Messages the person sent us: only these of the communication history did they provide."""
-    return tuple(row for row in _communications(session, ids) if row.direction == "inbound")
+    return _communications(session, ids, direction="inbound")
 
 
 _NOT_PROVIDED = {
@@ -1434,7 +1443,7 @@ def _exclusions(
     kinds: dict[int, PersonKind],
     counts: dict[str, dict[PersonKind, int]],
     portable: Callable[[str], bool],
-    messages: int,
+    inbound: dict[PersonKind, int],
     requests: int,
     language: str,
 ) -> tuple[Exclusion, ...]:
@@ -1457,15 +1466,9 @@ def _exclusions(
                 add(category, "basis", table, number)
             elif table in _NOT_PROVIDED:
                 add(category, "provided", table, number)
-    # Of a portable category's communications, ours to the person are not "provided" by them.
-    portable_comms = sum(
-        number
-        for kind, number in counts.get("communications", {}).items()
-        if portable(_category("communications", kind))
-    )
-    if portable_comms - messages > 0:
-        category = _category("communications", PersonKind.CUSTOMER_CONTACT)
-        add(category, "provided", "communications", portable_comms - messages)
+            elif table == "communications":
+                # Only the messages the person sent us are "provided" by them; not ours.
+                add(category, "provided", table, number - inbound.get(kind, 0))
     category = _category("requests", None)
     if not portable(category):
         add(category, "basis", "requests", requests)
