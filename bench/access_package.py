@@ -22,23 +22,22 @@ import platform
 import random
 import resource
 import sys
-import tempfile
 import time
 import tracemalloc
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from io import BytesIO
 from pathlib import Path
 from typing import Any
 
 from pypdf import PdfReader
-from sqlalchemy import insert, select, text
+from sqlalchemy import insert, select
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from app import create_app  # noqa: E402  (after the path set-up, so the checkout is imported)
-from app.db import Base, get_session  # noqa: E402
+from app import models  # noqa: E402  (after the path set-up)
+from app.db import get_session  # noqa: E402
 from app.exports.json_export import (  # noqa: E402
     render_access_csv,
     render_access_json,
@@ -46,26 +45,13 @@ from app.exports.json_export import (  # noqa: E402
     render_portability_json,
 )
 from app.exports.pdf_export import render_access_pdf  # noqa: E402
-from app.models import (  # noqa: E402
-    Assignment,
-    Communication,
-    Company,
-    Consent,
-    Meeting,
-    Person,
-    PersonKind,
-    Purpose,
-    Recipient,
-    RecipientKind,
-    TechnicalRecord,
-)
 from app.services import demo  # noqa: E402
 from app.services.fulfilment.bundle import (  # noqa: E402
     collect_access_bundle,
     collect_portability_bundle,
 )
+from bench.common import NOW, database, sqlite_version  # noqa: E402
 
-NOW = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)  # the tests' Tuesday in November
 EMAIL = "maria.kovacevic@fjallvindlogistik.se"
 LONG_BODY = (
     "Hej Maria!\n\nTack för ett bra samtal i går. Som utlovat kommer här en sammanfattning av "
@@ -80,31 +66,31 @@ def build(session: Any, communications: int, seed: int) -> int:
     demo.seed_demo(session, leads=2_000, now=NOW, seed=seed)
     session.flush()
     rng = random.Random(seed)
-    company = Company(name="Fjällvind Logistik AB", org_number="556123-4567", city="Umeå")
-    customer = Company(name="Stenbacka Energi AB", city="Västerås", is_customer=True)
-    system = Recipient(
+    company = models.Company(name="Fjällvind Logistik AB", org_number="556123-4567", city="Umeå")
+    customer = models.Company(name="Stenbacka Energi AB", city="Västerås", is_customer=True)
+    system = models.Recipient(
         name="Stenbacka Energi – Salesforce",
-        kind=RecipientKind.CUSTOMER_SYSTEM,
+        kind=models.RecipientKind.CUSTOMER_SYSTEM,
         service_sv="Kundens CRM-system (Salesforce)",
         service_en="The customer's CRM system (Salesforce)",
         country="US",
         safeguard_sv="EU–US Data Privacy Framework (art. 45).",
         safeguard_en="EU–US Data Privacy Framework (Art. 45).",
     )
-    person = Person(
+    person = models.Person(
         email=EMAIL,
         name="Maria Kovačević",
         phone="+46 70 174 06 55",
         job_title="Logistikchef",
         company=company,
-        kind=PersonKind.LEAD,
+        kind=models.PersonKind.LEAD,
         source="Köpt lista från Bisnode",
         created_at=NOW - timedelta(days=700),
         updated_at=NOW,
     )
     session.add_all([company, customer, system, person])
     session.flush()
-    work = Assignment(
+    work = models.Assignment(
         person_id=person.id,
         customer_id=customer.id,
         recipient_id=system.id,
@@ -138,9 +124,9 @@ def build(session: Any, communications: int, seed: int) -> int:
             }
         )
     for chunk in range(0, len(rows), 5_000):
-        session.execute(insert(Communication), rows[chunk : chunk + 5_000])
+        session.execute(insert(models.Communication), rows[chunk : chunk + 5_000])
     session.execute(
-        insert(Meeting),
+        insert(models.Meeting),
         [
             {
                 "person_id": person.id,
@@ -154,9 +140,11 @@ def build(session: Any, communications: int, seed: int) -> int:
             for n in range(100)
         ],
     )
-    marketing = session.scalar(select(Purpose.id).where(Purpose.code == "direct_marketing"))
+    marketing = session.scalar(
+        select(models.Purpose.id).where(models.Purpose.code == demo.MARKETING_PURPOSE)
+    )
     session.execute(
-        insert(Consent),
+        insert(models.Consent),
         [
             {
                 "person_id": person.id,
@@ -170,7 +158,7 @@ def build(session: Any, communications: int, seed: int) -> int:
         ],
     )
     session.execute(
-        insert(TechnicalRecord),
+        insert(models.TechnicalRecord),
         [
             {
                 "person_id": person.id,
@@ -253,73 +241,62 @@ def main() -> None:
     )
     args = parser.parse_args()
 
-    with tempfile.TemporaryDirectory(prefix="access-package-") as tmp:
-        path = Path(tmp) / "bench.db"
-        app = create_app(
-            {
-                "TESTING": True,
-                "SECRET_KEY": "bench-secret-key-not-for-production",
-                "DATABASE_URL": f"sqlite:///{path}",
-                "MAIL_DIR": str(Path(tmp) / "mail"),
-            }
-        )
-        with app.app_context():
-            Base.metadata.create_all(app.extensions["db.engine"])
-            session = get_session()
-            started = time.perf_counter()
-            build(session, args.communications, args.seed)
-            session.commit()
-            print(f"built the database in {time.perf_counter() - started:.1f} s "
-                  f"(SQLite {session.scalar(text('select sqlite_version()'))})")  # fmt: skip
-            session.expire_all()
+    with database("access-package-") as (app, _, _), app.app_context():
+        session = get_session()
+        started = time.perf_counter()
+        build(session, args.communications, args.seed)
+        session.commit()
+        print(f"built the database in {time.perf_counter() - started:.1f} s "
+              f"(SQLite {sqlite_version(session)})")  # fmt: skip
+        session.expire_all()
 
-            def collect() -> Any:
-                return collect_access_bundle(
-                    session, EMAIL, language=args.language, parts=None, now=NOW,
-                    reference="DSR-2026-000123",
-                )  # fmt: skip
+        def collect() -> Any:
+            return collect_access_bundle(
+                session, EMAIL, language=args.language, parts=None, now=NOW,
+                reference="DSR-2026-000123",
+            )  # fmt: skip
 
-            def collect_portability() -> Any:
-                return collect_portability_bundle(
-                    session, EMAIL, language=args.language, now=NOW, reference="DSR-2026-000124"
-                )
+        def collect_portability() -> Any:
+            return collect_portability_bundle(
+                session, EMAIL, language=args.language, now=NOW, reference="DSR-2026-000124"
+            )
 
-            collect()  # warm up: imports, translations, SQLite's cache
-            bundle = collect()
-            portable = collect_portability()
-            session.rollback()  # no connection stays checked out across the forks below
-            engine = app.extensions["db.engine"]
+        collect()  # warm up: imports, translations, SQLite's cache
+        bundle = collect()
+        portable = collect_portability()
+        session.rollback()  # no connection stays checked out across the forks below
+        engine = app.extensions["db.engine"]
 
-            def after_fork() -> None:
-                # A connection must not be shared with the parent: the child opens its own.
-                engine.dispose(close=False)
+        def after_fork() -> None:
+            # A connection must not be shared with the parent: the child opens its own.
+            engine.dispose(close=False)
 
-            summary = bundle.summary()
-            print(f"\nperson: {summary['communications']:,} communications, "
-                  f"{summary['meetings']} meetings, {summary['technical_records']:,} technical "
-                  f"records, {summary['consents']} consents, language {args.language}")  # fmt: skip
-            steps: list[tuple[str, Callable[[], Any], bool]] = [
-                ("collect_access_bundle()", collect, True),
-                ("render_access_pdf()", lambda: render_access_pdf(bundle), args.trace_pdf),
-                ("render_access_json()", lambda: render_access_json(bundle), True),
-                ("render_access_csv()", lambda: render_access_csv(bundle), True),
-                ("collect_portability_bundle()", collect_portability, True),
-                ("render_portability_json()", lambda: render_portability_json(portable), True),
-                ("render_portability_csv()", lambda: render_portability_csv(portable), True),
-            ]
-            print(f"\n  {'step':<30} {'wall':>8} {'cpu':>8} {'+peak RSS':>11} "
-                  f"{'tracemalloc':>12} {'output':>9}")  # fmt: skip
-            for name, step, trace in steps:
-                f = measure(step, trace=trace, after_fork=after_fork)
-                traced = f"{f['traced']:9.1f} MB" if "traced" in f else f"{'-':>12}"
-                size = f"{f['size'] / 1e6:6.2f} MB" if f["size"] else f"{'':>9}"
-                print(f"  {name:<30} {f['seconds']:7.2f}s {f['cpu']:7.2f}s {f['rss']:8.0f} MB "
-                      f"{traced} {size}")  # fmt: skip
-            pdf = render_access_pdf(bundle)
-            pages = len(PdfReader(BytesIO(pdf)).pages)
-            print(f"\nPDF: {len(pdf) / 1e6:.1f} MB, {pages:,} pages; process RSS before the "
-                  f"steps {_rss_mb():.0f} MB")  # fmt: skip
-            session.close()
+        summary = bundle.summary()
+        print(f"\nperson: {summary['communications']:,} communications, "
+              f"{summary['meetings']} meetings, {summary['technical_records']:,} technical "
+              f"records, {summary['consents']} consents, language {args.language}")  # fmt: skip
+        steps: list[tuple[str, Callable[[], Any], bool]] = [
+            ("collect_access_bundle()", collect, True),
+            ("render_access_pdf()", lambda: render_access_pdf(bundle), args.trace_pdf),
+            ("render_access_json()", lambda: render_access_json(bundle), True),
+            ("render_access_csv()", lambda: render_access_csv(bundle), True),
+            ("collect_portability_bundle()", collect_portability, True),
+            ("render_portability_json()", lambda: render_portability_json(portable), True),
+            ("render_portability_csv()", lambda: render_portability_csv(portable), True),
+        ]
+        print(f"\n  {'step':<30} {'wall':>8} {'cpu':>8} {'+peak RSS':>11} "
+              f"{'tracemalloc':>12} {'output':>9}")  # fmt: skip
+        for name, step, trace in steps:
+            f = measure(step, trace=trace, after_fork=after_fork)
+            traced = f"{f['traced']:9.1f} MB" if "traced" in f else f"{'-':>12}"
+            size = f"{f['size'] / 1e6:6.2f} MB" if f["size"] else f"{'':>9}"
+            print(f"  {name:<30} {f['seconds']:7.2f}s {f['cpu']:7.2f}s {f['rss']:8.0f} MB "
+                  f"{traced} {size}")  # fmt: skip
+        pdf = render_access_pdf(bundle)
+        pages = len(PdfReader(BytesIO(pdf)).pages)
+        print(f"\nPDF: {len(pdf) / 1e6:.1f} MB, {pages:,} pages; process RSS before the "
+              f"steps {_rss_mb():.0f} MB")  # fmt: skip
+        session.close()
 
     print(f"\nmachine: {cpu_model()}, Python {platform.python_version()}, "
           f"{platform.system()} {platform.release()}")  # fmt: skip

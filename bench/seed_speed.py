@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-import tempfile
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,10 +17,10 @@ from sqlalchemy.orm import Session
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from app import create_app  # noqa: E402  (after the path set-up, so the checkout is imported)
-from app.db import Base, get_session  # noqa: E402
+from app.db import get_session  # noqa: E402  (after the path set-up)
 from app.services.demo import DEMO_TABLES, seed_demo  # noqa: E402
 from app.services.register_seed import seed_register  # noqa: E402
+from bench.common import database, database_mb  # noqa: E402
 
 COUNTED = DEMO_TABLES  # every table the seeder writes, parents first
 
@@ -39,18 +38,8 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=2026)
     args = parser.parse_args()
 
-    with tempfile.TemporaryDirectory(prefix="seed-speed-") as tmp:
-        path = Path(tmp) / "bench.db"
-        app = create_app(
-            {
-                "TESTING": True,
-                "SECRET_KEY": "bench-secret-key-not-for-production",
-                "DATABASE_URL": f"sqlite:///{path}",
-                "MAIL_DIR": str(Path(tmp) / "mail"),
-            }
-        )
+    with database("seed-speed-") as (app, path, _):
         with app.app_context():
-            Base.metadata.create_all(app.extensions["db.engine"])
             session = get_session()
             seed_register(session)  # not timed: the register is there before any demo data
             session.commit()
@@ -65,7 +54,7 @@ def main() -> None:
             counts = {table: after[table] - before[table] for table in after}
             session.close()
         assert summary.rows == sum(counts.values()), "the summary disagrees with the database"
-        size_mb = sum(f.stat().st_size for f in Path(tmp).glob("bench.db*")) / 1e6
+        size_mb = database_mb(path)
 
     print(f"leads:            {args.leads:,}")
     committed = elapsed - seeded

@@ -7,6 +7,7 @@ to (``tests.smtp.Mailbox``) and the real SQLite database.
 from __future__ import annotations
 
 import base64
+import html
 import re
 from datetime import datetime
 from email.message import EmailMessage
@@ -136,6 +137,11 @@ def page_text(response: TestResponse) -> str:
 
 
 # --- records ----------------------------------------------------------------------------------
+
+
+def squash(text: str) -> str:
+    """Text as read: entities decoded, whitespace runs as one space."""
+    return re.sub(r"\s+", " ", html.unescape(text))
 
 
 def add_person(

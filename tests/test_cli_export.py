@@ -16,7 +16,7 @@ from app.models import AuditEntry
 from app.services.fulfilment import restriction
 from app.services.recipient_export import FIELDS
 from tests.conftest import Clock
-from tests.services.test_recipient_export import ANNA, COUSIN, NAMESAKE, Crowd, build_crowd
+from tests.factories import ANNA, COUSIN, NAMESAKE, Crowd, build_crowd
 
 
 @pytest.fixture

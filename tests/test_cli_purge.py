@@ -6,12 +6,10 @@ kind; a second finds nothing; the worker purges on its own, the calendar steps o
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date, timedelta
 
 import pytest
 from flask import Flask
-from flask_babel import force_locale
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -26,10 +24,7 @@ from tests.services.test_retention import at
 OLD = "gammal@exempel.se"
 
 
-@pytest.fixture(autouse=True)
-def page(app: Flask) -> Iterator[None]:
-    with app.test_request_context(), force_locale("en"):
-        yield
+pytestmark = pytest.mark.usefixtures("english_page")
 
 
 def old_mail(session: Session, clock: Clock, name: str) -> int:

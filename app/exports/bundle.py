@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
-from typing import Any
+from typing import Any, TypeVar
 
 ACCESS_SCHEMA = "access-package/1"
 PORTABILITY_SCHEMA = "portability-package/1"
@@ -224,6 +224,17 @@ class PortableMessageRow:
     channel: str
     subject: str | None
     body: str | None
+
+
+_Keyed = TypeVar("_Keyed", DataTable, CodeList)
+
+
+def _keyed(items: tuple[_Keyed, ...], key: str) -> _Keyed:
+    """The item whose ``key`` is ``key``; KeyError if there is none."""
+    for item in items:
+        if item.key == key:
+            return item
+    raise KeyError(key)
 
 
 # --- the Art. 15(1)-(2) information ---------------------------------------------------------------
@@ -443,16 +454,10 @@ class AccessBundle:
     codes: tuple[CodeList, ...]
 
     def table(self, key: str) -> DataTable:
-        for table in self.tables:
-            if table.key == key:
-                return table
-        raise KeyError(key)
+        return _keyed(self.tables, key)
 
     def code_list(self, key: str) -> CodeList:
-        for codes in self.codes:
-            if codes.key == key:
-                return codes
-        raise KeyError(key)
+        return _keyed(self.codes, key)
 
     def summary(self) -> dict[str, int]:
         """Entries per section, for the case page: counts only, never personal data."""
@@ -507,10 +512,7 @@ class PortabilityBundle:
     codes: tuple[CodeList, ...]
 
     def table(self, key: str) -> DataTable:
-        for table in self.tables:
-            if table.key == key:
-                return table
-        raise KeyError(key)
+        return _keyed(self.tables, key)
 
     def summary(self) -> dict[str, int]:
         """Entries per section, and the number of categories left out: counts only."""

@@ -23,6 +23,7 @@ from app.exports.bundle import (
     CodeList,
     Column,
     ColumnType,
+    Controller,
     DataTable,
     PortabilityBundle,
 )
@@ -119,12 +120,8 @@ def _dump(document: dict[str, Any]) -> bytes:
     return (json.dumps(document, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
 
 
-# --- access (Art. 15) -----------------------------------------------------------------------------
-
-
-def access_document(bundle: AccessBundle) -> dict[str, Any]:
-    """The access package as the JSON object described in docs/access-package.md."""
-    info = bundle.information
+def _header(bundle: AccessBundle | PortabilityBundle) -> dict[str, Any]:
+    """The keys both packages start with: what, when, for whom and from whom."""
     return {
         "schema": bundle.schema,
         "generated_at": _timestamp(bundle.generated_at),
@@ -132,6 +129,17 @@ def access_document(bundle: AccessBundle) -> dict[str, Any]:
         "language": bundle.language,
         "subject": {"email": bundle.email},
         "controller": _controller(bundle),
+    }
+
+
+# --- access (Art. 15) -----------------------------------------------------------------------------
+
+
+def access_document(bundle: AccessBundle) -> dict[str, Any]:
+    """The access package as the JSON object described in docs/access-package.md."""
+    info = bundle.information
+    return {
+        **_header(bundle),
         "scope": {"parts": list(bundle.parts), "complete": not bundle.parts},
         "layers": [
             {
@@ -264,12 +272,7 @@ def render_access_csv(bundle: AccessBundle) -> bytes:
 def portability_document(bundle: PortabilityBundle) -> dict[str, Any]:
     """The portability package as the JSON object described in docs/access-package.md."""
     return {
-        "schema": bundle.schema,
-        "generated_at": _timestamp(bundle.generated_at),
-        "reference": bundle.reference,
-        "language": bundle.language,
-        "subject": {"email": bundle.email},
-        "controller": _controller(bundle),
+        **_header(bundle),
         "information": {
             "intro": bundle.texts.intro,
             "scope": bundle.texts.scope,
@@ -367,6 +370,10 @@ def _columns_and_codes(
     return lines
 
 
+def _contact(c: Controller) -> str:
+    return f"{c.name}, {c.org_number}, {c.address}, {c.dpo_email or c.email}"
+
+
 def _access_readme(bundle: AccessBundle) -> str:
     t = bundle.texts
     info = bundle.information
@@ -376,7 +383,7 @@ def _access_readme(bundle: AccessBundle) -> str:
         f"{t.reference}: {bundle.reference}",
         f"{t.generated}: {t.generated_value}",
         f"{t.concerning}: {bundle.email}",
-        f"{t.controller}: {c.name}, {c.org_number}, {c.address}, {c.dpo_email or c.email}",
+        f"{t.controller}: {_contact(c)}",
         f"{t.scope}: {t.scope_value}",
     ]
     lines += _heading(t.confirmation)
@@ -447,7 +454,7 @@ def _portability_readme(bundle: PortabilityBundle) -> str:
     lines = [t.title, "=" * len(t.title), ""]
     lines += _wrap(t.intro)
     lines += ["", f"{bundle.reference} · {_timestamp(bundle.generated_at)} · {bundle.email}"]
-    lines += [f"{c.name}, {c.org_number}, {c.address}, {c.dpo_email or c.email}", ""]
+    lines += [_contact(c), ""]
     lines += _wrap(t.scope)
     if not any(table.rows for table in bundle.tables):
         lines.append("")

@@ -25,13 +25,10 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from flask_babel import ngettext
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response as BaseResponse
 
 from app.clock import now
-from app.core.tokens import sha256_hex
 from app.db import get_session
 from app.extensions import limiter
 from app.i18n import current_language
@@ -42,14 +39,12 @@ from app.models import (
     DeliveryKind,
     DeliveryStatus,
     SubjectRequest,
-    SubjectSession,
 )
 from app.portal import bp
 from app.portal.cases import own_case, panel
 from app.portal.forms import ActionForm, CodeForm
-from app.portal.identity import _COOKIE_KEY as SUBJECT_COOKIE  # the verified session's cookie
-from app.portal.identity import sign_in, subject_required, verified_email
-from app.portal.verify import policy
+from app.portal.identity import sign_in, subject_required, verified_at, verified_email
+from app.portal.verify import policy, wrong_code_message
 from app.services import verification
 from app.services.fulfilment import packages
 from app.services.verification import (
@@ -156,19 +151,23 @@ def _released_file(case: SubjectRequest, file_id: int) -> DeliveryFile:
 
 def _verified_recently(moment: datetime) -> bool:
     """Whether this browser proved the mailbox within the last few minutes."""
-    secret = session.get(SUBJECT_COOKIE)
-    if not isinstance(secret, str):
-        return False
-    since = get_session().scalar(
-        select(SubjectSession.created_at).where(
-            SubjectSession.secret_hash == sha256_hex(secret), SubjectSession.ended_at.is_(None)
-        )
-    )
+    since = verified_at()
     return since is not None and moment - since <= timedelta(minutes=_minutes())
 
 
 def _expired_page(case: SubjectRequest, delivery: Delivery) -> tuple[str, int]:
     return render_template("portal/download_expired.html", case=case, delivery=delivery), 410
+
+
+def _own_file(
+    reference: str, file_id: int, moment: datetime
+) -> tuple[SubjectRequest, DeliveryFile, tuple[str, int] | None]:
+    """The person's released file, and the "link ended" page when it can no longer be had."""
+    item = own_case(reference)
+    file = _released_file(item, file_id)
+    if packages.is_downloadable(file.delivery, moment):
+        return item, file, None
+    return item, file, _expired_page(item, file.delivery)
 
 
 def _confirm_page(
@@ -191,12 +190,11 @@ def _confirm_page(
 @bp.get("/cases/<reference>/downloads/<int:file_id>")
 @subject_required
 def download(reference: str, file_id: int) -> BaseResponse | tuple[str, int]:
-    item = own_case(reference)
-    file = _released_file(item, file_id)
     db = get_session()
     moment = now()
-    if not packages.is_downloadable(file.delivery, moment):
-        return _expired_page(item, file.delivery)
+    item, file, expired = _own_file(reference, file_id, moment)
+    if expired is not None:
+        return expired
     if not _verified_recently(moment):
         return redirect(
             url_for("portal.download_confirm", reference=item.reference, file_id=file.id),
@@ -215,10 +213,9 @@ def download(reference: str, file_id: int) -> BaseResponse | tuple[str, int]:
 @subject_required
 def download_confirm(reference: str, file_id: int) -> BaseResponse | tuple[str, int]:
     """Why the mailbox is confirmed again, the button that sends a code, the code's field."""
-    item = own_case(reference)
-    file = _released_file(item, file_id)
-    if not packages.is_downloadable(file.delivery, now()):
-        return _expired_page(item, file.delivery)
+    item, file, expired = _own_file(reference, file_id, now())
+    if expired is not None:
+        return expired
     return _confirm_page(item, file)
 
 
@@ -259,12 +256,11 @@ def download_send_code(reference: str, file_id: int) -> BaseResponse | tuple[str
 @subject_required
 def download_code(reference: str, file_id: int) -> BaseResponse | tuple[str, int]:
     """The typed code proves the mailbox again: a fresh session, then the download itself."""
-    item = own_case(reference)
-    file = _released_file(item, file_id)
     db = get_session()
     moment = now()
-    if not packages.is_downloadable(file.delivery, moment):
-        return _expired_page(item, file.delivery)
+    item, file, expired = _own_file(reference, file_id, moment)
+    if expired is not None:
+        return expired
     form = CodeForm()
     if not form.validate_on_submit():
         return _confirm_page(item, file, form, 400)
@@ -274,13 +270,7 @@ def download_code(reference: str, file_id: int) -> BaseResponse | tuple[str, int
         )
     except WrongCodeError as exc:
         db.commit()
-        form.code.errors = [
-            ngettext(
-                "The code is not right. You have %(num)d more try.",
-                "The code is not right. You have %(num)d more tries.",
-                exc.attempts_left,
-            )
-        ]
+        form.code.errors = [wrong_code_message(exc)]
         return _confirm_page(item, file, form, 400)
     except (TooManyAttemptsError, TokenExpiredError, TokenUsedError) as exc:
         db.commit()

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import wraps
 from typing import Any
 
 from flask import current_app, flash, redirect, request, session, url_for
 from flask_babel import gettext as _
+from sqlalchemy import select
 
 from app.clock import now
+from app.core.tokens import sha256_hex
 from app.db import get_session
+from app.models import SubjectSession
 from app.services import subject_sessions
 
 _COOKIE_KEY = "subject"
@@ -39,6 +42,18 @@ def current_email() -> str | None:
             else:
                 cache[_CACHE_KEY] = row.email
     return cache[_CACHE_KEY]
+
+
+def verified_at() -> datetime | None:
+    """When this browser's open session proved the mailbox, or None without one."""
+    secret = session.get(_COOKIE_KEY)
+    if not isinstance(secret, str):
+        return None
+    return get_session().scalar(
+        select(SubjectSession.created_at).where(
+            SubjectSession.secret_hash == sha256_hex(secret), SubjectSession.ended_at.is_(None)
+        )
+    )
 
 
 def verified_email() -> str:

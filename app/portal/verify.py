@@ -51,6 +51,15 @@ def policy() -> VerificationPolicy:
     )
 
 
+def wrong_code_message(error: WrongCodeError) -> str:
+    """What a person who typed a wrong code reads: how many tries are left."""
+    return ngettext(
+        "The code is not right. You have %(num)d more try.",
+        "The code is not right. You have %(num)d more tries.",
+        error.attempts_left,
+    )
+
+
 @bp.get("/")
 def index() -> str:
     return render_template("portal/index.html", form=StartForm())
@@ -95,13 +104,7 @@ def enter_code() -> tuple[str, int] | BaseResponse:
         )
     except WrongCodeError as exc:
         db.commit()
-        form.code.errors = [
-            ngettext(
-                "The code is not right. You have %(num)d more try.",
-                "The code is not right. You have %(num)d more tries.",
-                exc.attempts_left,
-            )
-        ]
+        form.code.errors = [wrong_code_message(exc)]
         return render_template("portal/check_email.html", form=form, minutes=minutes), 400
     except TooManyAttemptsError:
         db.commit()

@@ -26,6 +26,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.core.authority import IMY
+from app.exports.bundle import Controller
 from app.mail import outbox
 from app.models import (
     Consent,
@@ -150,20 +151,6 @@ def snapshot(session: Session) -> dict[str, Any]:
 
 
 @dataclass(frozen=True)
-class ControllerText:
-    name: str
-    org_number: str
-    street: str
-    postal_code: str
-    city: str
-    country: str
-    email: str
-    dpo_email: str | None
-    phone: str | None
-    website: str | None
-
-
-@dataclass(frozen=True)
 class PurposeText:
     code: str
     name: str
@@ -214,7 +201,7 @@ class PolicyDocument:
     """A snapshot read in one language: what the policy templates lay out."""
 
     language: str
-    controller: ControllerText | None
+    controller: Controller | None
     purposes: tuple[PurposeText, ...]
     processors: tuple[RecipientText, ...]
     authorities: tuple[RecipientText, ...]
@@ -252,7 +239,7 @@ def document(data: dict[str, Any], language: str) -> PolicyDocument:
     customers = data.get("customer_systems") or {"count": 0, "transfers": []}
     return PolicyDocument(
         language=lang,
-        controller=ControllerText(**data["controller"]) if data.get("controller") else None,
+        controller=Controller(**data["controller"]) if data.get("controller") else None,
         purposes=tuple(
             PurposeText(
                 code=p["code"],
@@ -304,10 +291,6 @@ def versions(session: Session) -> list[PolicyVersion]:
 
 def latest(session: Session) -> PolicyVersion | None:
     return session.scalar(select(PolicyVersion).order_by(PolicyVersion.number.desc()).limit(1))
-
-
-def by_number(session: Session, number: int) -> PolicyVersion | None:
-    return session.scalar(select(PolicyVersion).where(PolicyVersion.number == number))
 
 
 def in_force(session: Session, day: date) -> PolicyVersion | None:

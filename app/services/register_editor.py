@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 import secrets
 import unicodedata
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from enum import Enum
 from typing import Any, TypeVar
@@ -223,6 +223,38 @@ def _apply(row: Any, new: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
     return changes
 
 
+def _added(new: Mapping[str, Any], *, keep_empty: bool = False) -> dict[str, dict[str, Any]]:
+    """The changes of a new row: each value it starts with (empty ones only if ``keep_empty``)."""
+    return {
+        field: {"old": None, "new": _plain(value)}
+        for field, value in new.items()
+        if keep_empty or value is not None
+    }
+
+
+def _removed(row: Any, fields: Iterable[str]) -> dict[str, dict[str, Any]]:
+    """The changes of deleting a row: each of ``fields`` goes from its value to None."""
+    return {field: {"old": _plain(getattr(row, field)), "new": None} for field in fields}
+
+
+def _update(
+    session: Session,
+    row: Any,
+    new: Mapping[str, Any],
+    action: str,
+    *,
+    by: StaffUser,
+    now: datetime,
+    **ids: Any,
+) -> dict[str, dict[str, Any]]:
+    """Apply ``new`` to an existing row and record ``action`` with the changes, if any."""
+    changes = _apply(row, new)
+    if changes:
+        session.flush()
+        _record(session, action, by=by, now=now, changes=changes, **ids)
+    return changes
+
+
 def _record(
     session: Session,
     action: str,
@@ -282,7 +314,7 @@ def update_controller(
     if row is None:
         row = ControllerInfo(**new)
         session.add(row)
-        changes = {field: {"old": None, "new": value} for field, value in new.items()}
+        changes = _added(new, keep_empty=True)
     else:
         changes = _apply(row, new)
     if changes:
@@ -372,19 +404,16 @@ def save_rule(
         rule = RetentionRule(category=category, **new)
         session.add(rule)
         session.flush()
-        changes = {field: {"old": None, "new": _plain(value)} for field, value in new.items()}
+        changes = _added(new, keep_empty=True)
         _record(
             session, "register.retention_rule.created", by=by, now=now, changes=changes,
             rule_id=rule.id, category=category,
         )  # fmt: skip
         return rule, changes
-    changes = _apply(rule, new)
-    if changes:
-        session.flush()
-        _record(
-            session, "register.retention_rule.updated", by=by, now=now, changes=changes,
-            rule_id=rule.id, category=rule.category,
-        )  # fmt: skip
+    changes = _update(
+        session, rule, new, "register.retention_rule.updated", by=by, now=now,
+        rule_id=rule.id, category=rule.category,
+    )  # fmt: skip
     return rule, changes
 
 
@@ -413,12 +442,11 @@ def delete_rule(session: Session, rule: RetentionRule, *, by: StaffUser, now: da
                 purposes=", ".join(localized(p, "name") for p in using),
             )
         )
-    snapshot = {field: _plain(getattr(rule, field)) for field in _RULE_FIELDS}
+    changes = _removed(rule, _RULE_FIELDS)
     session.delete(rule)
     session.flush()
     _record(
-        session, "register.retention_rule.deleted", by=by, now=now,
-        changes={field: {"old": value, "new": None} for field, value in snapshot.items()},
+        session, "register.retention_rule.deleted", by=by, now=now, changes=changes,
         rule_id=rule.id, category=rule.category,
     )  # fmt: skip
 
@@ -502,23 +530,16 @@ def save_purpose(
         purpose = Purpose(code=code, position=position, **new)
         session.add(purpose)
         session.flush()
-        changes = {
-            field: {"old": None, "new": _plain(value)}
-            for field, value in new.items()
-            if value is not None
-        }
+        changes = _added(new)
         _record(
             session, "register.purpose.created", by=by, now=now, changes=changes,
             purpose_id=purpose.id, code=code,
         )  # fmt: skip
         return purpose, changes
-    changes = _apply(purpose, new)
-    if changes:
-        session.flush()
-        _record(
-            session, "register.purpose.updated", by=by, now=now, changes=changes,
-            purpose_id=purpose.id, code=purpose.code,
-        )  # fmt: skip
+    changes = _update(
+        session, purpose, new, "register.purpose.updated", by=by, now=now,
+        purpose_id=purpose.id, code=purpose.code,
+    )  # fmt: skip
     return purpose, changes
 
 
@@ -535,12 +556,11 @@ def delete_purpose(session: Session, purpose: Purpose, *, by: StaffUser, now: da
                 "Change its description instead if the processing has changed."
             )
         )
-    old = {field: _plain(getattr(purpose, field)) for field in _PURPOSE_FIELDS}
+    changes = _removed(purpose, _PURPOSE_FIELDS)
     session.delete(purpose)
     session.flush()
     _record(
-        session, "register.purpose.deleted", by=by, now=now,
-        changes={field: {"old": value, "new": None} for field, value in old.items()},
+        session, "register.purpose.deleted", by=by, now=now, changes=changes,
         purpose_id=purpose.id, code=purpose.code,
     )  # fmt: skip
 
@@ -631,11 +651,7 @@ def save_recipient(
     if recipient is None:
         recipient = Recipient(**new)
         session.add(recipient)
-        changes = {
-            field: {"old": None, "new": _plain(value)}
-            for field, value in new.items()
-            if value is not None
-        }
+        changes = _added(new)
     else:
         changes = _apply(recipient, new)
     if recipient.webhook_url and not recipient.webhook_secret:
@@ -685,13 +701,10 @@ def delete_recipient(
     is no longer listed in the policy or sent new notices.
     """
     if recipient_in_use(session, recipient):
-        changes = _apply(recipient, {"active": False})
-        if changes:
-            session.flush()
-            _record(
-                session, "register.recipient.deactivated", by=by, now=now, changes=changes,
-                recipient_id=recipient.id,
-            )  # fmt: skip
+        _update(
+            session, recipient, {"active": False}, "register.recipient.deactivated", by=by,
+            now=now, recipient_id=recipient.id,
+        )  # fmt: skip
         return False
     old = {field: _plain(getattr(recipient, field)) for field in _RECIPIENT_FIELDS}
     old["webhook_secret"] = SECRET_SET if recipient.webhook_secret else None

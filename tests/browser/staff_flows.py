@@ -17,7 +17,7 @@ from playwright.sync_api import Locator, Page, expect
 
 from app.core.permissions import StaffRole
 from app.db import get_session
-from tests.browser.flows import submit
+from tests.browser.flows import submit, switch_language
 from tests.browser.helpers import Audit, LiveServer
 from tests.smtp import Mailbox
 from tests.staff import PASSWORD, make_staff
@@ -98,6 +98,20 @@ def sign_in(
     expect_queue(page)
     expect(page.locator(".subject-bar .signed-in")).to_contain_text(account.name)
     audit(page)
+
+
+def open_from_menu(
+    page: Page, server: LiveServer, account: StaffAccount, audit: Audit, language: str, path: str
+) -> None:
+    """The account signs in, switches to ``language`` (the pages start in Swedish) and opens
+    ``path`` from the menu: the link is marked as the current page, the page is in the language."""
+    sign_in(page, server, account, audit)
+    if language == "en":
+        switch_language(page, "en", audit)
+    page.locator(f".subject-bar nav a[href='{path}']").click()
+    expect(page).to_have_url(re.compile(rf"{path}$"))
+    expect(page.locator(f".subject-bar nav a[href='{path}'][aria-current=page]")).to_have_count(1)
+    expect(page.locator("html")).to_have_attribute("lang", language)
 
 
 def sign_out(page: Page) -> None:

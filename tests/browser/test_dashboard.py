@@ -17,9 +17,8 @@ from sqlalchemy import select
 from app.core.permissions import StaffRole
 from app.db import get_session
 from app.models import StaffUser
-from tests.browser.flows import switch_language
 from tests.browser.helpers import Audit, LiveServer
-from tests.browser.staff_flows import create_staff, sign_in
+from tests.browser.staff_flows import create_staff, open_from_menu
 from tests.services.test_reporting import seed_cases
 
 pytestmark = pytest.mark.browser
@@ -44,16 +43,7 @@ def test_dashboard_in_both_languages(
     the charts, chooses a period (a wrong one first), and downloads the register."""
     officer = create_staff(live_server, StaffRole.OFFICER)
     references = seed(live_server, officer.email)
-    sign_in(page, live_server, officer, audit)
-    if language == "en":
-        switch_language(page, "en", audit)
-
-    page.locator(f".subject-bar nav a[href='{DASHBOARD}']").click()
-    expect(page).to_have_url(re.compile(rf"{DASHBOARD}$"))
-    expect(
-        page.locator(f".subject-bar nav a[href='{DASHBOARD}'][aria-current=page]")
-    ).to_have_count(1)
-    expect(page.locator("html")).to_have_attribute("lang", language)
+    open_from_menu(page, live_server, officer, audit, language, DASHBOARD)
     expect(page.locator("input[name=start]")).to_have_value("2025-12-01")
     expect(page.locator("input[name=end]")).to_have_value("2026-11-24")
     figures = page.locator("dl.figures dd")

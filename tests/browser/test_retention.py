@@ -17,9 +17,8 @@ from app.clock import stockholm_date
 from app.core.permissions import StaffRole
 from app.db import get_session
 from app.services import retention
-from tests.browser.flows import switch_language
 from tests.browser.helpers import Audit, LiveServer
-from tests.browser.staff_flows import create_staff, sign_in
+from tests.browser.staff_flows import create_staff, open_from_menu
 from tests.services.test_retention import build_world
 
 pytestmark = pytest.mark.browser
@@ -47,16 +46,7 @@ def test_retention_in_both_languages(
     assert due > 0
     assert held > 0
     officer = create_staff(live_server, StaffRole.OFFICER)
-    sign_in(page, live_server, officer, audit)
-    if language == "en":
-        switch_language(page, "en", audit)
-
-    page.locator(f".subject-bar nav a[href='{RETENTION}']").click()
-    expect(page).to_have_url(re.compile(rf"{RETENTION}$"))
-    expect(
-        page.locator(f".subject-bar nav a[href='{RETENTION}'][aria-current=page]")
-    ).to_have_count(1)
-    expect(page.locator("html")).to_have_attribute("lang", language)
+    open_from_menu(page, live_server, officer, audit, language, RETENTION)
     rows = page.locator("#retention-categories tbody tr")
     expect(rows).to_have_count(7)
     expect(rows.first.locator("td").nth(1)).to_have_text(str(due))

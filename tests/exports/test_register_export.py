@@ -23,15 +23,14 @@ from app.exports import register_csv
 from app.exports.register_csv import safe_cell
 from app.models import AuditEntry, Recipient, StaffUser, SubjectRequest
 from app.staff import dashboard
-from tests.helpers import set_language
 from tests.services.test_reporting import (
     EXTENSION_REASON,
     ORIGINAL,
     REFUSAL_REASONS,
     Seeder,
-    seed_cases,
 )
-from tests.staff import sign_in_as
+from tests.services.test_reporting import cases as cases  # fixtures, used by name
+from tests.web.case_steps import olof as olof
 
 Q1 = "start=2026-01-01&end=2026-03-31"
 HEADER = [
@@ -43,18 +42,6 @@ HEADER = [
     "Art. 19 recipients",
 ]  # fmt: skip
 PERSONAL = ("@example.com", "person1", ORIGINAL, REFUSAL_REASONS, "070-123 45 67")
-
-
-@pytest.fixture
-def cases(app: Flask, session: Session, officer: StaffUser) -> dict[str, SubjectRequest]:
-    return seed_cases(session, officer)
-
-
-@pytest.fixture
-def olof(app: Flask, officer: StaffUser) -> FlaskClient:
-    browser = sign_in_as(app, officer)
-    set_language(browser, "en")
-    return browser
 
 
 @pytest.fixture

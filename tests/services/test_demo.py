@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -12,8 +12,7 @@ from flask import Flask
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app import create_app
-from app.db import Base, engine, get_session
+from app.db import get_session
 from app.models import (
     AccountingRecord,
     Assignment,
@@ -30,23 +29,15 @@ from app.models import (
 )
 from app.services.demo import DEMO_ADDRESSES, DemoSummary, ascii_slug, is_empty, seed_demo
 from app.services.register_seed import is_register_seeded
+from tests.conftest import START, make_app
 
-NOW = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
+NOW = START
 SMALL = 300
 
 
 def fresh_app(tmp_path: Path) -> Flask:
-    app = create_app(
-        {
-            "TESTING": True,
-            "SECRET_KEY": "test-secret-key-not-for-production",
-            "DATABASE_URL": "sqlite://",
-            "MAIL_DIR": str(tmp_path / "mail"),
-        }
-    )
-    with app.app_context():
-        Base.metadata.create_all(engine())
-    return app
+    """An app on a database of its own: every table, no rows."""
+    return make_app(tmp_path)
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -18,7 +18,6 @@ from typing import Any
 import pytest
 from babel.dates import format_date
 from flask import Flask
-from flask_babel import force_locale
 from sqlalchemy import JSON, LargeBinary, String, select
 from sqlalchemy.orm import Session
 
@@ -55,11 +54,12 @@ from app.models import (
     Suppression,
     TechnicalRecord,
 )
-from app.services import casework, decisions, intake, notices, subject_keys, suppression
+from app.services import casework, decisions, notices, subject_keys, suppression
 from app.services.demo import ANNA, KARIN, seed_demo
 from app.services.errors import RuleError
 from app.services.fulfilment import erasure, rectification
 from tests.conftest import Clock
+from tests.factories import file_case
 
 ANNA_NAME = "Anna Lindqvist"
 ANNA_PHONE = "+46 70 174 06 05"
@@ -164,10 +164,7 @@ def rows_of(session: Session, email: str) -> dict[str, set[int]]:
 # --- fixtures ---------------------------------------------------------------------------------
 
 
-@pytest.fixture(autouse=True)
-def page(app: Flask) -> Iterator[None]:
-    with app.test_request_context(), force_locale("en"):
-        yield
+pytestmark = pytest.mark.usefixtures("english_page")
 
 
 @pytest.fixture
@@ -203,14 +200,9 @@ def file(
     session: Session, clock: Clock, email: str, type: RequestType = RequestType.ERASURE,
     details: dict[str, Any] | None = None,
 ) -> SubjectRequest:  # fmt: skip
-    filed = intake.file_request(
-        session, email=email, type=type,
-        details=details if details is not None else {"scope": "all", "parts": [],
-                                                     "ground": "not_needed"},
-        original_text=None, language="en", now=clock(),
-    )  # fmt: skip
-    session.commit()
-    return filed
+    if details is None:
+        details = {"scope": "all", "parts": [], "ground": "not_needed"}
+    return file_case(session, clock, type, details, email=email)
 
 
 def propose(session: Session, case: SubjectRequest, by: StaffUser, clock: Clock) -> Approval:

@@ -6,14 +6,12 @@ part is ``notices.deliver_due``, run here with the test clock moved instead of s
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 from flask import Flask
-from flask_babel import force_locale
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
@@ -21,18 +19,23 @@ from app.core.workflow import RequestStatus, RequestType
 from app.mail.outbox import backoff
 from app.models import (
     AuditEntry,
-    NoticeAction,
     NoticeMethod,
     NoticeStatus,
     Recipient,
-    RecipientKind,
     RecipientNotice,
     StaffUser,
     SubjectRequest,
 )
-from app.services import casework, intake, notices, webhooks
+from app.services import casework, notices, webhooks
 from app.services.errors import RuleError
 from tests.conftest import Clock
+from tests.factories import (
+    NEW_PHONE,
+    add_recipient,
+    file_case,
+    fresh_notice,
+    rectification_notices,
+)
 from tests.helpers import html_of, text_of
 from tests.smtp import Mailbox
 from tests.webhook_server import WebhookReceiver
@@ -46,58 +49,17 @@ BASE_URL = "https://portal.example.test"
 
 @pytest.fixture
 def case(session: Session, clock: Clock) -> SubjectRequest:
-    filed = intake.file_request(
-        session,
-        email=ANNA,
-        type=RequestType.RECTIFICATION,
-        details={"corrections": {"phone": "070-999 88 77"}},
-        original_text=None,
-        language="sv",
-        now=clock(),
-    )
-    session.commit()
-    return filed
-
-
-def recipient(session: Session, name: str, **channel: str) -> Recipient:
-    found = Recipient(
-        name=name,
-        kind=RecipientKind.CUSTOMER_SYSTEM,
-        service_sv="Kundens CRM-system",
-        service_en="The customer's CRM system",
-        country="SE",
-        **channel,
-    )
-    session.add(found)
-    session.flush()
-    return found
+    return file_case(
+        session, clock, RequestType.RECTIFICATION, {"corrections": {"phone": NEW_PHONE}},
+        email=ANNA, language="sv",
+    )  # fmt: skip
 
 
 @pytest.fixture
 def hook(session: Session, webhook_receiver: WebhookReceiver) -> Recipient:
-    return recipient(
+    return add_recipient(
         session, "Norrsken Bygg AB (CRM)", webhook_url=webhook_receiver.url, webhook_secret=SECRET
     )
-
-
-def notify(
-    session: Session, case: SubjectRequest, to: list[Recipient], clock: Clock
-) -> list[RecipientNotice]:
-    made = notices.create_notices(
-        session,
-        case,
-        NoticeAction.RECTIFICATION,
-        recipients=to,
-        details={"phone": "070-999 88 77"},
-        now=clock(),
-    )
-    session.commit()
-    return made
-
-
-def fresh(session: Session, notice: RecipientNotice) -> RecipientNotice:
-    session.expire_all()
-    return session.get_one(RecipientNotice, notice.id)
 
 
 def audit_actions(session: Session) -> list[str]:
@@ -115,7 +77,7 @@ class TestWebhook:
         self, session: Session, case: SubjectRequest, hook: Recipient,
         webhook_receiver: WebhookReceiver, clock: Clock,
     ) -> None:  # fmt: skip
-        (notice,) = notify(session, case, [hook], clock)
+        (notice,) = rectification_notices(session, case, [hook], clock)
 
         report = notices.deliver_due(session, clock())
 
@@ -138,7 +100,7 @@ class TestWebhook:
         assert body["subject"] == {"email": ANNA}
         assert body["details"] == {"phone": "070-999 88 77"}
         assert body["confirm_url"].startswith(f"{BASE_URL}/notices/")
-        notice = fresh(session, notice)
+        notice = fresh_notice(session, notice)
         assert notice.status is NoticeStatus.SENT
         assert notice.sent_at == clock()
         assert notice.attempts == 1
@@ -151,7 +113,7 @@ class TestWebhook:
         self, session: Session, case: SubjectRequest, hook: Recipient,
         webhook_receiver: WebhookReceiver, clock: Clock,
     ) -> None:  # fmt: skip
-        notify(session, case, [hook], clock)
+        rectification_notices(session, case, [hook], clock)
         notices.deliver_due(session, clock())
         (got,) = webhook_receiver.received
         timestamp, signature = got.headers["X-Portal-Timestamp"], got.headers["X-Portal-Signature"]
@@ -163,13 +125,13 @@ class TestWebhook:
         self, session: Session, case: SubjectRequest, hook: Recipient,
         webhook_receiver: WebhookReceiver, clock: Clock,
     ) -> None:  # fmt: skip
-        (notice,) = notify(session, case, [hook], clock)
+        (notice,) = rectification_notices(session, case, [hook], clock)
         webhook_receiver.down = True
 
         report = notices.deliver_due(session, clock())
 
         assert (report.sent, report.retrying) == (0, 1)
-        notice = fresh(session, notice)
+        notice = fresh_notice(session, notice)
         assert notice.status is NoticeStatus.PENDING
         assert notice.attempts == 1
         assert notice.next_attempt_at == clock() + backoff(1)
@@ -188,7 +150,7 @@ class TestWebhook:
         keys = {r.headers["Idempotency-Key"] for r in webhook_receiver.received}
         assert keys == {notice.key}
         assert all(r.signed_by(SECRET) for r in webhook_receiver.received)
-        notice = fresh(session, notice)
+        notice = fresh_notice(session, notice)
         assert notice.status is NoticeStatus.SENT
         assert notice.attempts == 2
         assert notice.last_error is None
@@ -199,12 +161,12 @@ class TestWebhook:
         self, session: Session, case: SubjectRequest, hook: Recipient,
         webhook_receiver: WebhookReceiver, clock: Clock,
     ) -> None:  # fmt: skip
-        (notice,) = notify(session, case, [hook], clock)
+        (notice,) = rectification_notices(session, case, [hook], clock)
         webhook_receiver.drop = True
 
         assert notices.deliver_due(session, clock()).retrying == 1
 
-        notice = fresh(session, notice)
+        notice = fresh_notice(session, notice)
         assert notice.status is NoticeStatus.PENDING
         assert notice.last_error == "connection closed without an answer"
         assert notice.next_attempt_at > clock()
@@ -214,14 +176,14 @@ class TestWebhook:
     ) -> None:
         from tests.smtp import free_port
 
-        nobody = recipient(
+        nobody = add_recipient(
             session, "Stängd AB", webhook_url=f"http://127.0.0.1:{free_port()}/hook",
             webhook_secret=SECRET,
         )  # fmt: skip
-        (notice,) = notify(session, case, [nobody], clock)
+        (notice,) = rectification_notices(session, case, [nobody], clock)
 
         assert notices.deliver_due(session, clock()).retrying == 1
-        assert fresh(session, notice).last_error == "connection refused"
+        assert fresh_notice(session, notice).last_error == "connection refused"
 
     def test_a_receiver_slower_than_the_timeout_is_retried(
         self, app: Flask, session: Session, case: SubjectRequest, hook: Recipient,
@@ -229,11 +191,11 @@ class TestWebhook:
     ) -> None:  # fmt: skip
         app.config["WEBHOOK_TIMEOUT"] = 0.2
         webhook_receiver.delay = 1.0
-        (notice,) = notify(session, case, [hook], clock)
+        (notice,) = rectification_notices(session, case, [hook], clock)
 
         assert notices.deliver_due(session, clock()).retrying == 1
 
-        notice = fresh(session, notice)
+        notice = fresh_notice(session, notice)
         assert notice.status is NoticeStatus.PENDING
         assert notice.last_error == "timed out"
 
@@ -241,13 +203,13 @@ class TestWebhook:
         self, session: Session, case: SubjectRequest, hook: Recipient,
         webhook_receiver: WebhookReceiver, clock: Clock,
     ) -> None:  # fmt: skip
-        (notice,) = notify(session, case, [hook], clock)
+        (notice,) = rectification_notices(session, case, [hook], clock)
         webhook_receiver.reply = {"status": "done"}
 
         report = notices.deliver_due(session, clock())
 
         assert (report.sent, report.confirmed) == (1, 1)
-        notice = fresh(session, notice)
+        notice = fresh_notice(session, notice)
         assert notice.status is NoticeStatus.CONFIRMED
         assert notice.confirmed_at == clock()
         assert notice.confirmation == "webhook response"
@@ -258,49 +220,51 @@ class TestWebhook:
         self, session: Session, case: SubjectRequest, hook: Recipient,
         webhook_receiver: WebhookReceiver, clock: Clock,
     ) -> None:  # fmt: skip
-        (notice,) = notify(session, case, [hook], clock)
+        (notice,) = rectification_notices(session, case, [hook], clock)
         webhook_receiver.reply = {"status": "queued"}
 
         notices.deliver_due(session, clock())
 
-        assert fresh(session, notice).status is NoticeStatus.SENT
+        assert fresh_notice(session, notice).status is NoticeStatus.SENT
         assert notices.undecided(session, case) == 1
 
     def test_only_the_first_64_kib_of_an_answer_are_read(
         self, session: Session, case: SubjectRequest, hook: Recipient,
         webhook_receiver: WebhookReceiver, clock: Clock,
     ) -> None:  # fmt: skip
-        (notice,) = notify(session, case, [hook], clock)
+        (notice,) = rectification_notices(session, case, [hook], clock)
         webhook_receiver.reply = {"padding": "x" * webhooks.MAX_RESPONSE_BYTES, "status": "done"}
 
         assert notices.deliver_due(session, clock()).sent == 1
 
         # Received, but the cut-off answer is not JSON: nothing is read as a confirmation.
-        assert fresh(session, notice).status is NoticeStatus.SENT
+        assert fresh_notice(session, notice).status is NoticeStatus.SENT
 
     def test_a_redirect_is_not_followed(
         self, session: Session, case: SubjectRequest, hook: Recipient,
         webhook_receiver: WebhookReceiver, clock: Clock,
     ) -> None:  # fmt: skip
-        (notice,) = notify(session, case, [hook], clock)
+        (notice,) = rectification_notices(session, case, [hook], clock)
         webhook_receiver.redirect_to = webhook_receiver.url.replace("/gdpr-hook", "/elsewhere")
 
         assert notices.deliver_due(session, clock()).retrying == 1
 
         assert [r.path for r in webhook_receiver.received] == ["/gdpr-hook"]
-        notice = fresh(session, notice)
+        notice = fresh_notice(session, notice)
         assert notice.status is NoticeStatus.PENDING
         assert notice.last_error == "redirect refused (HTTP 302)"
 
     def test_only_http_urls_are_called(
         self, session: Session, case: SubjectRequest, clock: Clock
     ) -> None:
-        odd = recipient(session, "Fil AB", webhook_url="file:///etc/passwd", webhook_secret=SECRET)
-        (notice,) = notify(session, case, [odd], clock)
+        odd = add_recipient(
+            session, "Fil AB", webhook_url="file:///etc/passwd", webhook_secret=SECRET
+        )
+        (notice,) = rectification_notices(session, case, [odd], clock)
 
         notices.deliver_due(session, clock())
 
-        notice = fresh(session, notice)
+        notice = fresh_notice(session, notice)
         assert notice.status is NoticeStatus.PENDING
         assert notice.last_error == "the webhook address must be an http or https URL"
 
@@ -309,7 +273,7 @@ class TestWebhook:
         webhook_receiver: WebhookReceiver, clock: Clock,
     ) -> None:  # fmt: skip
         app.config["NOTICE_MAX_ATTEMPTS"] = 3
-        (notice,) = notify(session, case, [hook], clock)
+        (notice,) = rectification_notices(session, case, [hook], clock)
         webhook_receiver.down = True
 
         reports = []
@@ -319,7 +283,7 @@ class TestWebhook:
 
         assert [(r.retrying, r.failed) for r in reports] == [(1, 0), (1, 0), (0, 1), (0, 0), (0, 0)]
         assert len(webhook_receiver.received) == 3
-        notice = fresh(session, notice)
+        notice = fresh_notice(session, notice)
         assert notice.status is NoticeStatus.PENDING
         assert notice.next_attempt_at is None
         assert notice.attempts == 3
@@ -331,7 +295,7 @@ class TestWebhook:
         self, session: Session, case: SubjectRequest, hook: Recipient,
         webhook_receiver: WebhookReceiver, clock: Clock,
     ) -> None:  # fmt: skip
-        (notice,) = notify(session, case, [hook], clock)
+        (notice,) = rectification_notices(session, case, [hook], clock)
         # Another worker claimed it and is sending right now.
         session.execute(update(RecipientNotice).values(claimed_until=clock() + notices.CLAIM_FOR))
         session.commit()
@@ -349,7 +313,7 @@ class TestWebhook:
         self, session: Session, case: SubjectRequest, hook: Recipient,
         webhook_receiver: WebhookReceiver, clock: Clock,
     ) -> None:  # fmt: skip
-        made = notify(session, case, [hook, recipient(
+        made = rectification_notices(session, case, [hook, add_recipient(
             session, "Andra AB", webhook_url=webhook_receiver.url, webhook_secret=SECRET
         )], clock)  # fmt: skip
 
@@ -364,13 +328,13 @@ class TestWebhook:
     def test_a_recipient_without_a_channel_stays_pending_for_staff(
         self, session: Session, case: SubjectRequest, clock: Clock
     ) -> None:
-        silent = recipient(session, "Tyst AB")
-        (notice,) = notify(session, case, [silent], clock)
+        silent = add_recipient(session, "Tyst AB")
+        (notice,) = rectification_notices(session, case, [silent], clock)
 
         report = notices.deliver_due(session, clock())
 
         assert (report.sent, report.retrying, report.failed) == (0, 0, 0)
-        notice = fresh(session, notice)
+        notice = fresh_notice(session, notice)
         assert notice.method is NoticeMethod.NONE
         assert notice.status is NoticeStatus.PENDING
         assert notices.undecided(session, case) == 1
@@ -380,8 +344,8 @@ class TestEmail:
     def test_the_contact_gets_an_email_with_what_to_do_and_the_confirm_link(
         self, session: Session, case: SubjectRequest, mailbox: Mailbox, clock: Clock
     ) -> None:
-        contact = recipient(session, "Kund AB", contact_email=CONTACT)
-        (notice,) = notify(session, case, [contact], clock)
+        contact = add_recipient(session, "Kund AB", contact_email=CONTACT)
+        (notice,) = rectification_notices(session, case, [contact], clock)
 
         report = notices.deliver_due(session, clock())
 
@@ -396,7 +360,7 @@ class TestEmail:
         assert f"{BASE_URL}/notices/" in text
         assert f"{BASE_URL}/notices/" in html_of(message)
         assert notice.key in text
-        notice = fresh(session, notice)
+        notice = fresh_notice(session, notice)
         assert notice.method is NoticeMethod.EMAIL
         assert notice.status is NoticeStatus.SENT
         assert notice.sent_at == clock()
@@ -404,18 +368,16 @@ class TestEmail:
         assert len(mailbox.to(CONTACT)) == 1
 
 
+# The messages of a refused action are in the language of the page being drawn.
+@pytest.mark.usefixtures("english_page")
 class TestDecisions:
-    @pytest.fixture(autouse=True)
-    def page(self, app: Flask) -> Iterator[None]:
-        """The messages of a refused action are in the language of the page being drawn."""
-        with app.test_request_context(), force_locale("en"):
-            yield
-
     def test_the_case_cannot_complete_while_a_notice_is_undecided(
         self, session: Session, case: SubjectRequest, hook: Recipient, handler: StaffUser,
         officer: StaffUser, clock: Clock,
     ) -> None:  # fmt: skip
-        (notice,) = notify(session, case, [hook, recipient(session, "Tyst AB")], clock)[:1]
+        (notice,) = rectification_notices(
+            session, case, [hook, add_recipient(session, "Tyst AB")], clock
+        )[:1]
 
         with pytest.raises(RuleError) as refused:
             casework.complete(session, case, "Done.", by=handler, now=clock())
@@ -437,7 +399,7 @@ class TestDecisions:
         self, session: Session, case: SubjectRequest, hook: Recipient, handler: StaffUser,
         clock: Clock,
     ) -> None:  # fmt: skip
-        (notice,) = notify(session, case, [hook], clock)
+        (notice,) = rectification_notices(session, case, [hook], clock)
         yesterday = (clock() - timedelta(days=1)).date()
 
         with pytest.raises(RuleError):  # before the notice existed
@@ -471,18 +433,18 @@ class TestDecisions:
         webhook_receiver: WebhookReceiver, handler: StaffUser, clock: Clock,
     ) -> None:  # fmt: skip
         app.config["NOTICE_MAX_ATTEMPTS"] = 1
-        (notice,) = notify(session, case, [hook], clock)
+        (notice,) = rectification_notices(session, case, [hook], clock)
         webhook_receiver.down = True
         notices.deliver_due(session, clock())
-        assert fresh(session, notice).next_attempt_at is None
+        assert fresh_notice(session, notice).next_attempt_at is None
 
         webhook_receiver.down = False
-        notices.send_again(session, fresh(session, notice), by=handler, now=clock())
+        notices.send_again(session, fresh_notice(session, notice), by=handler, now=clock())
         session.commit()
         assert notices.deliver_due(session, clock()).sent == 1
 
         assert [r.headers["Idempotency-Key"] for r in webhook_receiver.received] == [notice.key] * 2
-        assert fresh(session, notice).status is NoticeStatus.SENT
+        assert fresh_notice(session, notice).status is NoticeStatus.SENT
         assert audit_actions(session) == ["notice.failed", "notice.resend", "notice.sent"]
 
 
@@ -496,7 +458,7 @@ class TestDocumentedReceiver:
         namespace: dict[str, Any] = {}
         exec(code, namespace)  # noqa: S102  (our own docs: the snippet a recipient copies)
         check = namespace["notice_is_authentic"]
-        notify(session, case, [hook], clock)
+        rectification_notices(session, case, [hook], clock)
         notices.deliver_due(session, clock())
         (got,) = webhook_receiver.received
         sent_at = clock().timestamp()

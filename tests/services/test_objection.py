@@ -3,16 +3,10 @@ restricted at filing and the privacy officer decides: stop, or compelling ground
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from datetime import date
-
 import pytest
-from flask import Flask
-from flask_babel import force_locale
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.clock import stockholm_date
 from app.core.authority import IMY
 from app.core.workflow import RequestStatus, RequestType
 from app.models import (
@@ -20,23 +14,24 @@ from app.models import (
     ApprovalStatus,
     NoticeAction,
     Person,
-    RecipientNotice,
     StaffUser,
     SubjectRequest,
     Suppression,
 )
-from app.services import casework, decisions, intake, suppression
+from app.services import casework, decisions, suppression
 from app.services.decisions import DecisionError
 from app.services.errors import RuleError
 from app.services.fulfilment import objection
 from tests.conftest import Clock
-from tests.services.test_recipient_export import (
+from tests.factories import (
     ANNA,
     COUSIN,
     NAMESAKE,
     Crowd,
-    build_crowd,
     exported,
+    file_case,
+    notices_of,
+    today,
 )
 
 GROUNDS = (
@@ -46,15 +41,7 @@ GROUNDS = (
 REASONS = "Jag har slutat på företaget och vill inte bli kontaktad om det här längre."
 
 
-@pytest.fixture(autouse=True)
-def in_english(app: Flask) -> Iterator[None]:
-    with app.test_request_context(), force_locale("en"):
-        yield
-
-
-@pytest.fixture
-def crowd(app: Flask, session: Session, clock: Clock) -> Crowd:
-    return build_crowd(session, clock())
+pytestmark = pytest.mark.usefixtures("english_page")
 
 
 def file_objection(
@@ -63,31 +50,12 @@ def file_objection(
     details = (
         {"kind": kind, "grounds": REASONS} if kind == "legitimate_interest" else {"kind": kind}
     )
-    case = intake.file_request(
-        session, email=ANNA, type=RequestType.OBJECTION, details=details, original_text=None,
-        language=language, now=clock(),
-    )  # fmt: skip
-    session.commit()
-    return case
-
-
-def today(clock: Clock) -> date:
-    return stockholm_date(clock())
+    return file_case(session, clock, RequestType.OBJECTION, details, email=ANNA, language=language)
 
 
 def records(session: Session, email: str = ANNA) -> list[Person]:
     session.expire_all()
     return list(session.scalars(select(Person).where(Person.email == email).order_by(Person.id)))
-
-
-def notices(session: Session, case: SubjectRequest, action: NoticeAction) -> list[RecipientNotice]:
-    return list(
-        session.scalars(
-            select(RecipientNotice).where(
-                RecipientNotice.request_id == case.id, RecipientNotice.action == action
-            )
-        )
-    )
 
 
 def decide(
@@ -147,7 +115,7 @@ class TestAtFiling:
         message = case.messages[-1].body
         assert "While we assess your objection, we have restricted" in message
         assert "Art. 18.1 d GDPR" in message
-        sent = notices(session, case, NoticeAction.RESTRICTION)
+        sent = notices_of(session, case, NoticeAction.RESTRICTION)
         assert crowd.recipient.id in {n.recipient_id for n in sent}
         assert all(n.details == {"ground": "objection"} for n in sent)
 
@@ -222,7 +190,7 @@ class TestDecision:
         assert "uphold it" in message
         assert "stopped processing" in message
         assert "erased (Art. 17.1 c GDPR)" in message
-        assert notices(session, case, NoticeAction.RESTRICTION_LIFTED) == []
+        assert notices_of(session, case, NoticeAction.RESTRICTION_LIFTED) == []
 
     def test_upheld_in_swedish(
         self, session: Session, crowd: Crowd, clock: Clock, officer: StaffUser
@@ -256,7 +224,7 @@ class TestDecision:
             (None, None)
         ]
         assert exported(session, crowd, clock()).count(ANNA) == 2
-        lifted = notices(session, case, NoticeAction.RESTRICTION_LIFTED)
+        lifted = notices_of(session, case, NoticeAction.RESTRICTION_LIFTED)
         assert crowd.recipient.id in {n.recipient_id for n in lifted}
         assert not suppression.is_suppressed(session, ANNA)
         assert [e.kind for e in case.events][-1] == "objection_overridden"

@@ -4,12 +4,10 @@ notice e-mails to the people who asked for them, checked at the real SMTP server
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date, timedelta
 
 import pytest
 from flask import Flask
-from flask_babel import force_locale
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
@@ -38,10 +36,7 @@ SUMMARY_SV = "Leads sparas nu i 18 månader i stället för 12."
 SUMMARY_EN = "Leads are now kept for 18 months instead of 12."
 
 
-@pytest.fixture(autouse=True)
-def officer_page(app: Flask) -> Iterator[None]:
-    with app.test_request_context(), force_locale("en"):
-        yield
+pytestmark = pytest.mark.usefixtures("english_page")
 
 
 def today(clock: Clock) -> date:

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import csv
 import io
-from dataclasses import dataclass
-from datetime import date, datetime, timedelta
 
 import pytest
 from flask import Flask
@@ -19,106 +17,22 @@ from sqlalchemy.orm import Session
 from app.models import (
     Assignment,
     AuditEntry,
-    Company,
-    Person,
-    PersonKind,
     Recipient,
     RecipientKind,
 )
 from app.services import recipient_export, suppression
-from app.services.demo import seed_demo
 from app.services.fulfilment import restriction
 from app.services.recipient_export import FIELDS, UnknownRecipientError, export_leads
 from tests.conftest import Clock
-
-ANNA = "anna.lindqvist@norrskenbygg.se"
-NAMESAKE = "anna.lindqvist@norrsken-bygg.se"  # same name, same company name, other address
-COUSIN = "anna.lindkvist@norrskenbygg.se"  # one letter apart, same company
-CAMPAIGN = "Vårkampanj energieffektivisering"
-
-
-@dataclass
-class Crowd:
-    """Seeded demo data plus Anna (two records) and two people easily confused with her."""
-
-    recipient: Recipient
-    customer_id: int
-    anna: list[Person]
-    others: list[Person]
-
-
-def busiest_recipient(session: Session) -> tuple[Recipient, int]:
-    """The customer system that received the most leads, and the customer it belongs to."""
-    recipient_id, customer_id = session.execute(
-        select(Assignment.recipient_id, Assignment.customer_id)
-        .where(Assignment.delivered_at.is_not(None))
-        .group_by(Assignment.recipient_id, Assignment.customer_id)
-        .order_by(func.count(Assignment.id).desc(), Assignment.recipient_id)
-        .limit(1)
-    ).one()
-    return session.get_one(Recipient, recipient_id), customer_id
-
-
-def lead(
-    session: Session,
-    email: str,
-    name: str,
-    company: Company,
-    customer_id: int,
-    recipient: Recipient,
-    now: datetime,
-    *,
-    delivered: bool = True,
-) -> Person:
-    person = Person(
-        email=email,
-        name=name,
-        phone="+46 70 111 22 33",
-        job_title="Inköpschef",
-        company=company,
-        kind=PersonKind.LEAD,
-        source="LinkedIn",
-        created_at=now - timedelta(days=30),
-        updated_at=now - timedelta(days=30),
-    )
-    person.assignments.append(
-        Assignment(
-            customer_id=customer_id,
-            recipient_id=recipient.id,
-            campaign=CAMPAIGN,
-            started_on=date(2026, 10, 1),
-            delivered_at=now - timedelta(days=10) if delivered else None,
-        )
-    )
-    session.add(person)
-    return person
-
-
-def build_crowd(session: Session, now: datetime, *, leads: int = 150) -> Crowd:
-    seed_demo(session, leads=leads, now=now)
-    recipient, customer_id = busiest_recipient(session)
-    company = Company(name="Norrsken Bygg AB", org_number="556677-8899", city="Umeå")
-    anna = [
-        lead(session, ANNA, "Anna Lindqvist", company, customer_id, recipient, now),
-        lead(session, ANNA, "Anna Lindqvist", company, customer_id, recipient, now),
-    ]
-    others = [
-        lead(session, NAMESAKE, "Anna Lindqvist", company, customer_id, recipient, now),
-        lead(session, COUSIN, "Anna Lindkvist", company, customer_id, recipient, now),
-    ]
-    session.commit()
-    return Crowd(recipient=recipient, customer_id=customer_id, anna=anna, others=others)
-
-
-def exported(session: Session, crowd: Crowd, now: datetime) -> list[str]:
-    """The addresses in the recipient's export, one per row."""
-    session.expire_all()
-    return [row["email"] for row in export_leads(session, crowd.recipient.id, now=now)]
-
-
-@pytest.fixture
-def crowd(app: Flask, session: Session, clock: Clock) -> Crowd:
-    return build_crowd(session, clock())
+from tests.factories import (
+    ANNA,
+    CAMPAIGN,
+    COUSIN,
+    NAMESAKE,
+    Crowd,
+    exported,
+    lead,
+)
 
 
 class TestWhatIsExported:

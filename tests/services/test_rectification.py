@@ -3,12 +3,10 @@ message to the person, the notices to recipients, and values that change nothing
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from flask import Flask
-from flask_babel import force_locale
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -23,10 +21,11 @@ from app.models import (
     StaffUser,
     SubjectRequest,
 )
-from app.services import casework, intake, notices, subject_keys
+from app.services import casework, notices, subject_keys
 from app.services.errors import RuleError
 from app.services.fulfilment import rectification
 from tests.conftest import Clock
+from tests.factories import file_case, rectifiable
 from tests.helpers import add_person
 
 KARIN = "karin@example.com"
@@ -39,24 +38,13 @@ PROPOSED = {
 
 
 def file(session: Session, clock: Clock, corrections: dict[str, str], email: str = KARIN) -> Any:
-    case = intake.file_request(
-        session,
-        email=email,
-        type=RequestType.RECTIFICATION,
-        details={"corrections": corrections},
-        original_text=None,
-        language="en",
-        now=clock(),
+    return file_case(
+        session, clock, RequestType.RECTIFICATION, {"corrections": corrections}, email=email
     )
-    session.commit()
-    return case
 
 
-@pytest.fixture(autouse=True)
-def page(app: Flask) -> Iterator[None]:
-    """Messages of refused actions are in the language of the page the handler uses (English)."""
-    with app.test_request_context(), force_locale("en"):
-        yield
+# Messages of refused actions are in the language of the page the handler uses (English).
+pytestmark = pytest.mark.usefixtures("english_page")
 
 
 @pytest.fixture
@@ -67,13 +55,6 @@ def karin(app: Flask, session: Session, clock: Clock) -> Person:
 @pytest.fixture
 def case(session: Session, clock: Clock, karin: Person) -> SubjectRequest:
     return file(session, clock, PROPOSED)
-
-
-def snapshot(session: Session, person_id: int) -> tuple[Any, ...]:
-    session.expire_all()
-    p = session.get(Person, person_id)
-    assert p is not None
-    return (p.name, p.phone, p.job_title, p.company_id, p.updated_at)
 
 
 class TestDiff:
@@ -182,13 +163,13 @@ class TestApply:
         self, session: Session, clock: Clock, handler: StaffUser, karin: Person,
         case: SubjectRequest,
     ) -> None:  # fmt: skip
-        before = snapshot(session, karin.id)
+        before = rectifiable(session, karin.id)
         with pytest.raises(RuleError, match="asked to correct"):
             rectification.apply(
                 session, case, karin.id, {"job_title": "VD"}, by=handler, now=clock()
             )
         session.rollback()
-        assert snapshot(session, karin.id) == before
+        assert rectifiable(session, karin.id) == before
 
     def test_a_record_of_another_address_is_refused(
         self, session: Session, clock: Clock, handler: StaffUser, case: SubjectRequest
@@ -223,12 +204,12 @@ class TestInvalidValues:
         self, session: Session, clock: Clock, handler: StaffUser, karin: Person,
         case: SubjectRequest, values: dict[str, str], message: str,
     ) -> None:  # fmt: skip
-        before = snapshot(session, karin.id)
+        before = rectifiable(session, karin.id)
         events = len(case.events)
         with pytest.raises(RuleError, match=message):
             rectification.apply(session, case, karin.id, values, by=handler, now=clock())
         session.rollback()
-        assert snapshot(session, karin.id) == before
+        assert rectifiable(session, karin.id) == before
         assert len(case.events) == events
         assert session.scalars(select(RecipientNotice)).all() == []
 

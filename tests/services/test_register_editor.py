@@ -5,12 +5,10 @@ audit trail with its old and new values, and nothing removed that other records 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from flask import Flask
-from flask_babel import force_locale
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -30,22 +28,11 @@ from app.models import (
 from app.services import register_editor as editor
 from app.services.errors import RuleError
 from app.services.register_editor import InvalidRegisterData
+from app.services.register_seed import CONTROLLER
 from tests.conftest import Clock
 from tests.helpers import add_person
 from tests.services.test_register_seed import snapshot
 
-CONTROLLER = {
-    "name": "LHe Handelsbolag",
-    "org_number": "969781-2346",
-    "street": "Sveavägen 44",
-    "postal_code": "111 34",
-    "city": "Stockholm",
-    "country": "Sverige",
-    "email": "info@lhe-handelsbolag.se",
-    "dpo_email": "dataskydd@lhe-handelsbolag.se",
-    "phone": "+46 8 46 50 04 00",
-    "website": "https://www.lhe-handelsbolag.se",
-}
 PURPOSE = {
     "name_sv": "Kundundersökningar",
     "name_en": "Customer surveys",
@@ -75,11 +62,8 @@ RULE = {
 }
 
 
-@pytest.fixture(autouse=True)
-def officer_page(app: Flask) -> Iterator[None]:
-    """The editor runs inside the officer's request; its messages are in the page's language."""
-    with app.test_request_context(), force_locale("en"):
-        yield
+# The editor runs inside the officer's request; its messages are in the page's language.
+pytestmark = pytest.mark.usefixtures("english_page")
 
 
 def entries(session: Session, prefix: str = "register.") -> list[AuditEntry]:

@@ -3,16 +3,12 @@ and no lifting without telling the person first (Art. 18(3))."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date, timedelta
 
 import pytest
-from flask import Flask
-from flask_babel import force_locale
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.clock import stockholm_date
 from app.core.workflow import RequestStatus, RequestType
 from app.models import (
     AuditEntry,
@@ -20,7 +16,6 @@ from app.models import (
     OutboundEmail,
     Person,
     RecipientKind,
-    RecipientNotice,
     StaffUser,
     SubjectRequest,
 )
@@ -28,59 +23,37 @@ from app.services import casework, intake, notices
 from app.services.errors import RuleError
 from app.services.fulfilment import restriction
 from tests.conftest import Clock
-from tests.services.test_recipient_export import (
+from tests.factories import (
     ANNA,
     COUSIN,
     NAMESAKE,
     Crowd,
-    build_crowd,
     exported,
+    file_case,
+    notices_of,
+    today,
 )
 
 REASON = "We have checked the phone number and the job title with you: both are correct."
 
 
-@pytest.fixture(autouse=True)
-def in_english(app: Flask) -> Iterator[None]:
-    """Rule messages are translated: read them in English, as a page in English would."""
-    with app.test_request_context(), force_locale("en"):
-        yield
-
-
-@pytest.fixture
-def crowd(app: Flask, session: Session, clock: Clock) -> Crowd:
-    return build_crowd(session, clock())
+# Rule messages are translated: read them in English, as a page in English would.
+pytestmark = pytest.mark.usefixtures("english_page")
 
 
 def file_restriction(
     session: Session, clock: Clock, *, ground: str = "accuracy", language: str = "en",
     email: str = ANNA,
 ) -> SubjectRequest:  # fmt: skip
-    case = intake.file_request(
-        session, email=email, type=RequestType.RESTRICTION, details={"ground": ground},
-        original_text=None, language=language, now=clock(),
+    return file_case(
+        session, clock, RequestType.RESTRICTION, {"ground": ground}, email=email,
+        language=language,
     )  # fmt: skip
-    session.commit()
-    return case
-
-
-def today(clock: Clock) -> date:
-    return stockholm_date(clock())
 
 
 def flags(session: Session) -> dict[int, tuple[object, object]]:
     session.expire_all()
     return {p.id: (p.restricted_at, p.restriction_ground) for p in session.scalars(select(Person))}
-
-
-def notices_of(session: Session, case: SubjectRequest, action: NoticeAction) -> list:
-    return list(
-        session.scalars(
-            select(RecipientNotice).where(
-                RecipientNotice.request_id == case.id, RecipientNotice.action == action
-            )
-        )
-    )
 
 
 def confirm_all(session: Session, case: SubjectRequest, clock: Clock) -> None:

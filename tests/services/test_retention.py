@@ -14,7 +14,6 @@ refuses a batch that changed, and is in the audit trail with counts only.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
@@ -22,7 +21,6 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from flask_babel import force_locale
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -88,10 +86,7 @@ def ids(session: Session, model: Any) -> set[int]:
     return set(session.scalars(select(model.id)))
 
 
-@pytest.fixture(autouse=True)
-def page(app: Flask) -> Iterator[None]:
-    with app.test_request_context(), force_locale("en"):
-        yield
+pytestmark = pytest.mark.usefixtures("english_page")
 
 
 @pytest.fixture

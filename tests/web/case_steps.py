@@ -16,6 +16,9 @@ from sqlalchemy.orm import Session
 from werkzeug.test import TestResponse
 
 from app.models import Approval, ApprovalStatus, AuditEntry, StaffUser
+from tests.conftest import Clock
+from tests.factories import ANNA as CROWD_ANNA
+from tests.factories import Crowd, build_crowd
 from tests.helpers import file_request, page_text, reference_from, set_language, verify
 from tests.smtp import Mailbox
 from tests.staff import sign_in_as
@@ -107,6 +110,18 @@ def flash_error(page: str) -> str:
 @pytest.fixture
 def anna(app: Flask, mailbox: Mailbox) -> FlaskClient:
     return subject(app, mailbox, ANNA)
+
+
+@pytest.fixture
+def crowd(app: Flask, session: Session, clock: Clock) -> Crowd:
+    """The look-alike crowd of ``tests.factories`` on 60 demo leads: enough for the pages."""
+    return build_crowd(session, clock(), leads=60)
+
+
+@pytest.fixture
+def person(app: Flask, mailbox: Mailbox, crowd: Crowd) -> FlaskClient:
+    """The browser of Anna of the crowd, address confirmed."""
+    return subject(app, mailbox, CROWD_ANNA)
 
 
 @pytest.fixture

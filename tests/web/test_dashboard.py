@@ -14,9 +14,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.models import AuditEntry, StaffUser, SubjectRequest
-from tests.helpers import page_text, set_language
-from tests.services.test_reporting import seed_cases
+from tests.helpers import page_text
+from tests.services.test_reporting import cases as cases  # fixtures, used by name
 from tests.staff import sign_in_as
+from tests.web.case_steps import olof as olof
 
 SVG = "{http://www.w3.org/2000/svg}"
 EXPORTS = ("/staff/dashboard/register.csv", "/staff/dashboard/register.pdf")
@@ -79,18 +80,6 @@ def figures(html: str) -> dict[str, str]:
     """The key figures (``dl.figures``): name → value, as shown."""
     found = re.findall(r"<dt>([^<]+)</dt><dd>(?:<a [^>]+>)?([^<]+)", html)
     return {name.strip(): value.strip() for name, value in found}
-
-
-@pytest.fixture
-def cases(app: Flask, session: Session, officer: StaffUser) -> dict[str, SubjectRequest]:
-    return seed_cases(session, officer)
-
-
-@pytest.fixture
-def olof(app: Flask, officer: StaffUser) -> FlaskClient:
-    browser = sign_in_as(app, officer)
-    set_language(browser, "en")
-    return browser
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ real SQLite and a real SMTP server.
 
 from __future__ import annotations
 
-import html
 import re
 from datetime import date
 
@@ -30,7 +29,7 @@ from app.models import (
 from app.services import suppression
 from app.services.demo import ANNA, KARIN
 from tests.conftest import Clock
-from tests.helpers import page_text, text_of, verify
+from tests.helpers import page_text, squash, text_of, verify
 from tests.services.test_erasure import (
     ANNA_NAME,
     ANNA_PHONE,
@@ -57,8 +56,10 @@ from tests.web.case_steps import (
 REASONS = "Lead data no longer needed for the assignment (Art. 17.1 a)."
 
 
-def squash(text: str) -> str:
-    return re.sub(r"\s+", " ", html.unescape(text))
+def anna_asks_for_erasure(app: Flask, mailbox: Mailbox) -> tuple[FlaskClient, str]:
+    """Anna of the demo data confirms her address and asks for all her data to be erased."""
+    anna = subject(app, mailbox, ANNA)
+    return anna, file_case(anna, "erasure", {"scope": "all", "ground": "not_needed"})
 
 
 def plan_row(page: str, label: str) -> str:
@@ -77,8 +78,7 @@ class TestErasureOfALead:
         self, app: Flask, seeded: None, handler: StaffUser, officer: StaffUser,
         session: Session, mailbox: Mailbox, clock: Clock,
     ) -> None:  # fmt: skip
-        anna = subject(app, mailbox, ANNA)
-        reference = file_case(anna, "erasure", {"scope": "all", "ground": "not_needed"})
+        anna, reference = anna_asks_for_erasure(app, mailbox)
         hanna, olof = staff(app, handler), staff(app, officer)
         held = rows_of(session, ANNA)
         others = untouched_rows(session, held)
@@ -141,8 +141,7 @@ class TestErasureOfALead:
         self, app: Flask, seeded: None, handler: StaffUser, officer: StaffUser,
         session: Session, mailbox: Mailbox, clock: Clock,
     ) -> None:  # fmt: skip
-        anna = subject(app, mailbox, ANNA)
-        reference = file_case(anna, "erasure", {"scope": "all", "ground": "not_needed"})
+        _, reference = anna_asks_for_erasure(app, mailbox)
         hanna, olof = staff(app, handler), staff(app, officer)
         propose(hanna, reference)
         approval = pending_approval(session, reference)
@@ -168,8 +167,7 @@ class TestErasureOfALead:
     def test_the_case_cannot_be_completed_before_the_plan_is_carried_out(
         self, app: Flask, seeded: None, handler: StaffUser, session: Session, mailbox: Mailbox
     ) -> None:
-        anna = subject(app, mailbox, ANNA)
-        reference = file_case(anna, "erasure", {"scope": "all", "ground": "not_needed"})
+        _, reference = anna_asks_for_erasure(app, mailbox)
         hanna = staff(app, handler)
         acted(hanna, reference, "start")
         page = refused_with(hanna, reference, "complete", **{"complete-body": "Klart."})
@@ -181,8 +179,7 @@ class TestErasureOfALead:
     def test_a_plan_needs_the_assessment(
         self, app: Flask, seeded: None, handler: StaffUser, mailbox: Mailbox, session: Session
     ) -> None:
-        anna = subject(app, mailbox, ANNA)
-        reference = file_case(anna, "erasure", {"scope": "all", "ground": "not_needed"})
+        _, reference = anna_asks_for_erasure(app, mailbox)
         hanna = staff(app, handler)
         answer = hanna.post(
             f"/staff/cases/{reference}/erasure-plan", data={"erasure_plan-reasons": " "}

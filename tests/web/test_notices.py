@@ -14,22 +14,19 @@ from urllib.parse import urlsplit
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.core.tokens import SignedTokens
 from app.core.workflow import RequestStatus
 from app.db import get_session
 from app.models import (
-    NoticeAction,
     NoticeStatus,
     Recipient,
-    RecipientKind,
     RecipientNotice,
-    SubjectRequest,
 )
 from app.services import notices
 from tests.conftest import Clock
+from tests.factories import add_recipient, fresh_notice, rectification_notices
 from tests.helpers import (
     build_app,
     case,
@@ -61,36 +58,10 @@ SILENT = "Tyst Kund AB"
 REASON = "The customer went bankrupt in 2025; the estate holds no copy of our leads."
 
 
-def add_recipient(session: Session, name: str, **channel: str) -> Recipient:
-    found = Recipient(
-        name=name,
-        kind=RecipientKind.CUSTOMER_SYSTEM,
-        service_sv="Kundens CRM-system",
-        service_en="The customer's CRM system",
-        country="SE",
-        **channel,
-    )
-    session.add(found)
-    session.flush()
-    return found
-
-
 def make_notices(
     session: Session, reference: str, recipients: list[Recipient], clock: Clock
 ) -> list[RecipientNotice]:
-    item = session.scalar(select(SubjectRequest).where(SubjectRequest.reference == reference))
-    assert item is not None
-    made = notices.create_notices(
-        session, item, NoticeAction.RECTIFICATION, recipients=recipients,
-        details={"phone": "070-999 88 77"}, now=clock(),
-    )  # fmt: skip
-    session.commit()
-    return made
-
-
-def fresh(session: Session, notice: RecipientNotice) -> RecipientNotice:
-    session.expire_all()
-    return session.get_one(RecipientNotice, notice.id)
+    return rectification_notices(session, case(session, reference), recipients, clock)
 
 
 @pytest.fixture
@@ -136,7 +107,7 @@ class TestConfirmLink:
         assert ANNA not in text  # the link's page never shows the person's address
         assert page.headers["Referrer-Policy"] == "no-referrer"
         assert page.headers["Cache-Control"] == "no-store"
-        assert fresh(session, notice).status is NoticeStatus.SENT
+        assert fresh_notice(session, notice).status is NoticeStatus.SENT
 
     def test_pressing_the_button_confirms_once(
         self, client: FlaskClient, session: Session, delivered: tuple[RecipientNotice, str],
@@ -151,7 +122,7 @@ class TestConfirmLink:
         assert answer.status_code == 303
         assert answer.headers["Location"] == "/notices/done"  # no token in the address
         assert "Thank you: the notice is confirmed" in page_text(client.get("/notices/done"))
-        confirmed = fresh(session, notice)
+        confirmed = fresh_notice(session, notice)
         assert confirmed.status is NoticeStatus.CONFIRMED
         assert confirmed.confirmed_at == clock()
         assert confirmed.confirmation == "confirmation link"
@@ -163,7 +134,7 @@ class TestConfirmLink:
         assert "This notice was already confirmed" in page_text(
             client.get(again.headers["Location"])
         )
-        assert fresh(session, notice).confirmed_at == clock() - timedelta(hours=1)
+        assert fresh_notice(session, notice).confirmed_at == clock() - timedelta(hours=1)
         assert "already confirmed" in page_text(client.get(path))
         assert audit_actions(session, confirmed.request.reference).count("notice.confirmed") == 1
 
@@ -183,7 +154,7 @@ class TestConfirmLink:
             answer = client.open(f"/notices/{bad}", method=method)
             assert answer.status_code == 404, bad
             assert "The confirmation link is not valid" in page_text(answer)
-        assert fresh(session, notice).status is NoticeStatus.SENT
+        assert fresh_notice(session, notice).status is NoticeStatus.SENT
 
 
 class TestRecipientSystem:
@@ -281,7 +252,7 @@ class TestStaffPanel:
                "notice_not_notified-reason": REASON},
         )  # fmt: skip
         assert forbidden.status_code == 403
-        assert fresh(session, silent_notice).status is NoticeStatus.PENDING
+        assert fresh_notice(session, silent_notice).status is NoticeStatus.PENDING
 
         officer_page = page_text(olof.get(f"/staff/cases/{reference}"))
         assert 'name="notice_not_notified-reason"' in officer_page
@@ -338,8 +309,8 @@ class TestStaffPanel:
 
         garbage = act(hanna, reference, "notices/resend", **{"notice_resend-notice": "1; drop"})
         assert garbage.status_code == 400
-        assert fresh(session, notice).status is NoticeStatus.PENDING
-        assert fresh(session, notice).confirmed_at is None
+        assert fresh_notice(session, notice).status is NoticeStatus.PENDING
+        assert fresh_notice(session, notice).confirmed_at is None
 
     def test_send_again_now_queues_a_stopped_notice(
         self, app: Flask, session: Session, reference: str, hooked: Recipient,
@@ -356,7 +327,7 @@ class TestStaffPanel:
         page = acted(hanna, reference, "notices/resend", **{"notice_resend-notice": str(notice.id)})
 
         assert f"The notice to {HOOKED} is queued" in page
-        queued = fresh(session, notice)
+        queued = fresh_notice(session, notice)
         assert queued.next_attempt_at == clock()
         assert queued.attempts == 0
         webhook_receiver.down = False
@@ -381,7 +352,7 @@ class TestStaffPanel:
         path = urlsplit(link).path
         assert client.get(path).status_code == 200
         assert client.post(path).status_code == 303
-        assert fresh(session, notice).status is NoticeStatus.CONFIRMED
+        assert fresh_notice(session, notice).status is NoticeStatus.CONFIRMED
 
 
 class TestPersonsPage:

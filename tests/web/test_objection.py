@@ -3,8 +3,6 @@ decides; the person reads the decision (and, if overridden, how to complain) on 
 
 from __future__ import annotations
 
-import pytest
-from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -15,35 +13,25 @@ from app.core.workflow import RequestStatus
 from app.models import Person
 from app.services import suppression
 from tests.conftest import Clock
+from tests.factories import ANNA, NAMESAKE, Crowd, exported
 from tests.helpers import case, page_text
-from tests.services.test_recipient_export import ANNA, NAMESAKE, Crowd, build_crowd, exported
-from tests.smtp import Mailbox
 from tests.web.case_steps import (
     act,
     acted,
     decide,
     file_case,
     pending_approval,
-    subject,
 )
-from tests.web.case_steps import hanna as hanna  # fixtures, used by name
+from tests.web.case_steps import crowd as crowd  # fixtures, used by name
+from tests.web.case_steps import hanna as hanna
 from tests.web.case_steps import olof as olof
+from tests.web.case_steps import person as person
 
 REASONS = "I have left the company and do not want to be followed up about this any more."
 GROUNDS = (
     "You are the named purchasing contact in a signed framework agreement with our customer; "
     "following up the agreed deliveries with you is necessary and expected in your role."
 )
-
-
-@pytest.fixture
-def crowd(app: Flask, session: Session, clock: Clock) -> Crowd:
-    return build_crowd(session, clock(), leads=60)
-
-
-@pytest.fixture
-def person(app: Flask, mailbox: Mailbox, crowd: Crowd) -> FlaskClient:
-    return subject(app, mailbox, ANNA)
 
 
 def object_to_follow_up(person: FlaskClient) -> str:

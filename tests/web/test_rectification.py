@@ -7,9 +7,6 @@ On seeded demo data, through the Flask test client, real SQLite and a real SMTP 
 
 from __future__ import annotations
 
-import html
-import re
-
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
@@ -20,7 +17,8 @@ from app.models import NoticeAction, Person, RecipientNotice, StaffUser
 from app.services import notices
 from app.services.demo import ANNA, seed_demo
 from tests.conftest import Clock
-from tests.helpers import page_text, text_of
+from tests.factories import rectifiable
+from tests.helpers import page_text, squash, text_of
 from tests.smtp import Mailbox
 from tests.web.case_steps import (
     act,
@@ -47,10 +45,6 @@ PROPOSED = {
 }
 
 
-def squash(text: str) -> str:
-    return re.sub(r"\s+", " ", html.unescape(text))
-
-
 @pytest.fixture
 def seeded(app: Flask, session: Session, clock: Clock) -> Person:
     seed_demo(session, leads=150, now=clock())
@@ -66,13 +60,6 @@ def anna(app: Flask, mailbox: Mailbox, seeded: Person) -> FlaskClient:
 @pytest.fixture
 def reference(anna: FlaskClient) -> str:
     return file_case(anna, "rectification", PROPOSED)
-
-
-def record(session: Session, person_id: int) -> tuple[object, ...]:
-    session.expire_all()
-    person = session.get(Person, person_id)
-    assert person is not None
-    return (person.name, person.phone, person.job_title, person.company_id, person.updated_at)
 
 
 class TestRectification:
@@ -97,7 +84,7 @@ class TestRectification:
                "rectify-change_phone": "y"},
         )  # fmt: skip
         assert "2 values were corrected" in page
-        name, phone, *_rest, updated_at = record(session, seeded.id)
+        name, phone, *_rest, updated_at = rectifiable(session, seeded.id)
         assert (name, phone, updated_at) == (NEW_NAME, "070-555 12 35", clock())
 
         # The person: an e-mail that says a message waits, the message says what changed.
@@ -142,7 +129,7 @@ class TestRectification:
             **{"rectify-person_id": str(seeded.id), "rectify-name": NEW_NAME,
                "rectify-phone": "070-555 12 34", "rectify-change_phone": "y"},
         )  # fmt: skip
-        name, phone, *_rest = record(session, seeded.id)
+        name, phone, *_rest = rectifiable(session, seeded.id)
         assert (name, phone) == (OLD_NAME, "070-555 12 34")
 
     @pytest.mark.parametrize(
@@ -161,35 +148,35 @@ class TestRectification:
         self, hanna: FlaskClient, seeded: Person, reference: str, session: Session,
         fields: dict[str, str], message: str,
     ) -> None:  # fmt: skip
-        before = record(session, seeded.id)
+        before = rectifiable(session, seeded.id)
         answer = act(hanna, reference, "rectify", **{"rectify-person_id": str(seeded.id), **fields})
         assert answer.status_code == 400
         page = squash(page_text(answer))
         assert message in page
         assert 'class="error-summary"' in page
-        assert record(session, seeded.id) == before
+        assert rectifiable(session, seeded.id) == before
         assert session.scalars(select(RecipientNotice)).all() == []
 
     def test_nothing_ticked_is_refused_with_a_message(
         self, hanna: FlaskClient, seeded: Person, reference: str, session: Session
     ) -> None:
-        before = record(session, seeded.id)
+        before = rectifiable(session, seeded.id)
         page = refused_with(hanna, reference, "rectify", **{"rectify-person_id": str(seeded.id)})
         assert "Tick at least one value to correct." in page
-        assert record(session, seeded.id) == before
+        assert rectifiable(session, seeded.id) == before
 
     def test_a_record_of_another_address_cannot_be_changed(
         self, hanna: FlaskClient, seeded: Person, reference: str, session: Session
     ) -> None:
         other = session.scalars(select(Person).where(Person.email != ANNA)).first()
         assert other is not None
-        before = record(session, other.id)
+        before = rectifiable(session, other.id)
         page = refused_with(
             hanna, reference, "rectify",
             **{"rectify-person_id": str(other.id), "rectify-name": "X", "rectify-change_name": "y"},
         )  # fmt: skip
         assert "not held under this case" in page
-        assert record(session, other.id) == before
+        assert rectifiable(session, other.id) == before
 
     def test_the_case_cannot_be_completed_before_the_corrections_are_applied(
         self, hanna: FlaskClient, reference: str
@@ -210,4 +197,4 @@ def test_an_officer_works_a_rectification_too(
         **{"rectify-person_id": str(seeded.id), "rectify-name": NEW_NAME,
            "rectify-change_name": "y"},
     )  # fmt: skip
-    assert record(session, seeded.id)[0] == NEW_NAME
+    assert rectifiable(session, seeded.id)[0] == NEW_NAME

@@ -13,21 +13,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.models import AuditEntry, ControllerInfo, Purpose, Recipient, RetentionRule
+from app.services.register_seed import CONTROLLER
 from tests.helpers import add_person, page_text, set_language
 from tests.services.test_register_seed import snapshot
-
-CONTROLLER = {
-    "name": "LHe Handelsbolag",
-    "org_number": "969781-2346",
-    "street": "Sveavägen 44",
-    "postal_code": "111 34",
-    "city": "Stockholm",
-    "country": "Sverige",
-    "email": "info@lhe-handelsbolag.se",
-    "dpo_email": "dataskydd@lhe-handelsbolag.se",
-    "phone": "+46 8 46 50 04 00",
-    "website": "https://www.lhe-handelsbolag.se",
-}
 
 
 def rule(session: Session, category: str) -> RetentionRule:

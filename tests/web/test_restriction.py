@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
@@ -14,23 +13,14 @@ from sqlalchemy.orm import Session
 from app.clock import stockholm_date
 from app.models import NoticeAction, Person, RecipientNotice, StaffUser
 from tests.conftest import Clock
+from tests.factories import ANNA, NAMESAKE, Crowd, exported
 from tests.helpers import case, page_text, set_language
-from tests.services.test_recipient_export import ANNA, NAMESAKE, Crowd, build_crowd, exported
-from tests.smtp import Mailbox
-from tests.web.case_steps import acted, file_case, flash_error, refused_with, staff, subject
-from tests.web.case_steps import hanna as hanna  # fixture, used by name
+from tests.web.case_steps import acted, file_case, flash_error, refused_with, staff
+from tests.web.case_steps import crowd as crowd  # fixtures, used by name
+from tests.web.case_steps import hanna as hanna
+from tests.web.case_steps import person as person  # fixture, used by name
 
 REASON = "We have checked your phone number and job title with your employer: both are correct."
-
-
-@pytest.fixture
-def crowd(app: Flask, session: Session, clock: Clock) -> Crowd:
-    return build_crowd(session, clock(), leads=60)
-
-
-@pytest.fixture
-def person(app: Flask, mailbox: Mailbox, crowd: Crowd) -> FlaskClient:
-    return subject(app, mailbox, ANNA)
 
 
 def flags(session: Session) -> list[tuple[object, object]]:

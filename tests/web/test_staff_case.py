@@ -7,9 +7,6 @@ on their status page, and the e-mails are read where the SMTP server received th
 
 from __future__ import annotations
 
-import html
-import re
-
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
@@ -21,7 +18,7 @@ from app.core.deadlines import extended_deadline, internal_target, legal_deadlin
 from app.core.workflow import RequestStatus
 from app.models import Approval, ApprovalStatus, AuditEntry, CaseNote, Message, StaffUser
 from tests.conftest import Clock
-from tests.helpers import add_person, case, count, page_text, text_of
+from tests.helpers import add_person, case, count, page_text, squash, text_of
 from tests.smtp import Mailbox
 from tests.web.case_steps import (
     ANNA,
@@ -45,11 +42,6 @@ ANSWER = "Only the work address, thank you."
 EXTENSION_REASONS = "Your data are spread over six systems and two customers' CRMs."
 REFUSAL_REASONS = "Invoices from 2024 are accounting records; we keep them until 31 Dec 2031."
 DONE = "We have erased everything except the invoices, which we keep as explained."
-
-
-def squash(text: str) -> str:
-    """Text as read: entities decoded, whitespace runs as one space."""
-    return re.sub(r"\s+", " ", html.unescape(text))
 
 
 class TestWholeCase:

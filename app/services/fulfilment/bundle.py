@@ -467,11 +467,8 @@ def collect_access_bundle(
     :raises ValueError: for an unknown language or part, or a naive ``now``.
     """
     chosen = _check(language, parts, now)
-    register = _Register.load(session)
-    records = _records(session, email)
-    kinds = {row.id: PersonKind(row.kind) for row in records}
+    register, records, kinds, counts = _holdings(session, email)
     ids = list(kinds)
-    counts = _counts(session, ids)
     wanted = {table for part in chosen for table in PART_TABLES[part]} if chosen else None
 
     def included(key: str) -> bool:
@@ -511,6 +508,18 @@ def collect_access_bundle(
             tables=tables,
             codes=_code_lists(register, language),
         )
+
+
+def _holdings(
+    session: Session, email: str
+) -> tuple[
+    _Register, tuple[RecordRow, ...], dict[int, PersonKind], dict[str, dict[PersonKind, int]]
+]:
+    """The register, the person's records, each record's kind and the entries per table and kind."""
+    register = _Register.load(session)
+    records = _records(session, email)
+    kinds = {row.id: PersonKind(row.kind) for row in records}
+    return register, records, kinds, _counts(session, list(kinds))
 
 
 def _check(language: str, parts: Sequence[str] | None, now: datetime) -> list[str]:
@@ -1329,11 +1338,8 @@ def collect_portability_bundle(
     :raises ValueError: for an unknown language or a naive ``now``.
     """
     _check(language, None, now)
-    register = _Register.load(session)
-    records = _records(session, email)
-    kinds = {row.id: PersonKind(row.kind) for row in records}
+    register, records, kinds, counts = _holdings(session, email)
     ids = list(kinds)
-    counts = _counts(session, ids)
 
     def portable(category: str) -> bool:
         return bool(register.bases_of(category) & PORTABLE_BASES)
