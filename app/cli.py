@@ -94,10 +94,12 @@ def seed_demo(leads: int, seed: int, if_empty: bool) -> None:
     else:
         seed_register(session)
         started = time.perf_counter()
-        demo.seed_demo(session, leads=leads, seed=seed, now=now())
-        demo.seed_demo_staff(session, now=now())
+        summary = demo.seed_demo(session, leads=leads, seed=seed, now=now(), cases=True)
         session.commit()
-        click.echo(f"Created {leads} leads in {time.perf_counter() - started:.1f} s.")
+        click.echo(
+            f"Created {leads} leads and {summary.requests} requests "
+            f"in {time.perf_counter() - started:.1f} s."
+        )
     mail_dir = current_app.config["MAIL_DIR"]
     click.echo("Try the portal with one of these addresses. Without SMTP settings the e-mail with")
     click.echo(f"the link and code is printed here and written to {mail_dir}:")

@@ -3,8 +3,10 @@
 A ``Delivery`` is an access or portability package: built, previewed by a handler, released to the
 person, downloaded (each download logged) and deleted when its link expires; its files' hashes stay
 as proof of what was delivered (legal.md §6). A ``RecipientNotice`` tells one recipient about one
-rectification, erasure or restriction (Art. 19); it never stores the person's address, which the
-case keeps, so erasing the records leaves none here.
+rectification, erasure or restriction (Art. 19). A notice of a case never stores the person's
+address, which the case keeps, so erasing the records leaves none here. A notice without a case
+(the privacy officer's erasure of records past their retention rule) keeps the address only until
+the recipient has it (``RecipientNotice.address``).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from typing import Any
 from sqlalchemy import JSON, ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app.clock import stockholm_date
 from app.db import Base, enum_type
 from app.models.register import Recipient
 from app.models.requests import SubjectRequest
@@ -92,6 +95,10 @@ class DeliveryDownload(Base):
     downloaded_at: Mapped[datetime]
 
 
+RETENTION_REFERENCE = "RETENTION"
+"""The reference of a notice without a case, followed by the day it was made."""
+
+
 class NoticeAction(StrEnum):
     """What a recipient is told to do (Art. 19 covers Arts. 16, 17(1) and 18)."""
 
@@ -121,6 +128,16 @@ class NoticeStatus(StrEnum):
 
 
 class RecipientNotice(Base):
+    """One Art. 19 notice to one recipient.
+
+    A notice of a case (``request_id``) names the person by the case's address, read when it is
+    sent. A notice without a case comes from an erasure of records past their retention rule
+    (``retention.erase_batch``): no case holds the address, so the notice keeps it in ``address``,
+    the minimum Art. 19 needs (the recipient must be able to find the record it is told to
+    erase), and only until the recipient has it: it is cleared (NULL) as soon as the notice is
+    sent, confirmed or recorded as not notified. A notice with a case never fills it.
+    """
+
     __tablename__ = "recipient_notices"
     __table_args__ = (
         UniqueConstraint("request_id", "recipient_id", "action", "round"),
@@ -128,10 +145,13 @@ class RecipientNotice(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    request_id: Mapped[int] = mapped_column(
+    # None for a retention erasure's notice, which has no case.
+    request_id: Mapped[int | None] = mapped_column(
         ForeignKey("subject_requests.id", ondelete="CASCADE"), index=True
     )
     recipient_id: Mapped[int] = mapped_column(ForeignKey("recipients.id"), index=True)
+    # Only without a case, and only until sent, confirmed or not notified (class docstring).
+    address: Mapped[str | None] = mapped_column(String(254))
     action: Mapped[NoticeAction] = mapped_column(enum_type(NoticeAction))
     # A second round of the same action on the same case (a restriction lifted, then set again).
     round: Mapped[int] = mapped_column(default=1)
@@ -152,5 +172,20 @@ class RecipientNotice(Base):
     not_notified_reason: Mapped[str | None] = mapped_column(Text)
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
 
-    request: Mapped[SubjectRequest] = relationship()
+    request: Mapped[SubjectRequest | None] = relationship()
     recipient: Mapped[Recipient] = relationship()
+
+    @property
+    def reference(self) -> str:
+        """What the recipient quotes: the case's reference, or a retention erasure's marker."""
+        if self.request is not None:
+            return self.request.reference
+        return f"{RETENTION_REFERENCE}-{stockholm_date(self.created_at).isoformat()}"
+
+    @property
+    def subject_email(self) -> str:
+        """The person's address as the recipient gets it (empty once a notice without a case is
+        sent, or once its case is reduced to its minimal log)."""
+        if self.request is not None:
+            return self.request.email
+        return self.address or ""

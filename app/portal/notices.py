@@ -114,7 +114,7 @@ def _facts(notice: RecipientNotice) -> dict[str, object]:
         "notice": notice,
         "recipient_name": notice.recipient.name,
         "action": RECIPIENT_ACTION_LABELS[notice.action],
-        "reference": notice.request.reference,
+        "reference": notice.reference,
     }
 
 

@@ -10,6 +10,7 @@ A few fixed people (``DEMO_ADDRESSES``) exist in every run, so an operator can t
 
 from __future__ import annotations
 
+import bisect
 import math
 import random
 import secrets
@@ -19,25 +20,40 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import func, insert, select, text, update
 from sqlalchemy.orm import Session
 
+from app.clock import STOCKHOLM, stockholm_date
 from app.core.permissions import StaffRole
+from app.core.workflow import Channel, RequestStatus, RequestType
 from app.models import (
     AccountingRecord,
     Assignment,
     Communication,
     Company,
     Consent,
+    EmailStatus,
     Meeting,
+    Message,
+    OutboundEmail,
     Person,
     PersonKind,
     Purpose,
     Recipient,
     RecipientKind,
+    StaffUser,
+    SubjectRequest,
     TechnicalRecord,
 )
-from app.services import staff_accounts
+from app.services import (
+    audit,
+    casework,
+    decisions,
+    intake,
+    processing,
+    staff_accounts,
+    suppression,
+)
 from app.services.register_seed import seed_register
 
 CHUNK_ROWS = 5_000
@@ -285,6 +301,7 @@ class DemoSummary:
     technical_records: int
     accounting_records: int
     demo_addresses: list[str] = field(default_factory=list)
+    requests: int = 0  # data-subject requests filed on the people (not counted in ``rows``)
 
     @property
     def people(self) -> int:
@@ -311,8 +328,11 @@ def is_empty(session: Session) -> bool:
     return session.scalar(select(Person.id).limit(1)) is None
 
 
-def seed_demo(session: Session, *, leads: int, seed: int = 2026, now: datetime) -> DemoSummary:
-    """Create ``leads`` realistic Swedish leads, ~20 customers with their systems, and history.
+def seed_demo(
+    session: Session, *, leads: int, seed: int = 2026, now: datetime, cases: bool = False
+) -> DemoSummary:
+    """Create ``leads`` realistic Swedish leads, ~20 customers with their systems, and history;
+    with ``cases``, also the demo staff and a history of requests (``seed_demo_cases``).
 
     Meant for an empty database; on a non-empty one it adds another batch after the existing ids
     (the fixed demo people only once). Seeds the register first when it is empty. Flushes only.
@@ -342,6 +362,7 @@ def seed_demo(session: Session, *, leads: int, seed: int = 2026, now: datetime) 
     builder.invoices()
     writer.flush()
     _sync_sequences(session)
+    requests = seed_demo_cases(session, count=case_count(leads), seed=seed, now=now) if cases else 0
 
     counts = writer.counts
     return DemoSummary(
@@ -358,6 +379,7 @@ def seed_demo(session: Session, *, leads: int, seed: int = 2026, now: datetime) 
         technical_records=counts[TechnicalRecord],
         accounting_records=counts[AccountingRecord],
         demo_addresses=list(DEMO_ADDRESSES),
+        requests=requests,
     )
 
 
@@ -1238,3 +1260,515 @@ def seed_demo_staff(session: Session, *, now: datetime) -> None:
             staff_accounts.create_account(
                 session, email=email, name=name, role=role, password=DEMO_STAFF_PASSWORD, now=now
             )
+
+
+# ---------------------------------------------------------------------------------------------
+# Demo cases: a history of requests, so the officer's dashboard and the queue have something
+# ---------------------------------------------------------------------------------------------
+
+CASE_HISTORY_DAYS = 425  # about 14 months of requests before ``now``
+MAX_CASES = 300
+MIN_CASES = 40
+LEADS_PER_CASE = 20
+
+CASE_TYPES = (
+    (RequestType.ACCESS, 38),
+    (RequestType.ERASURE, 20),
+    (RequestType.OBJECTION, 13),
+    (RequestType.CONSENT_WITHDRAWAL, 10),
+    (RequestType.RECTIFICATION, 8),
+    (RequestType.RESTRICTION, 5),
+    (RequestType.PORTABILITY, 6),
+)
+CASE_CHANNELS = (
+    (Channel.PORTAL, 80),
+    (Channel.EMAIL, 12),
+    (Channel.LETTER, 4),
+    (Channel.PHONE, 3),
+    (Channel.IN_PERSON, 1),
+)
+# How a closed case ended, per hundred cases that a handler works on.
+_COMPLETED, _LATE, _EXTENDED, _REFUSED, _WITHDRAWN = (
+    "completed",
+    "late",
+    "extended",
+    "refused",
+    "withdrawn",
+)
+OUTCOME_MIN_DAYS = {_COMPLETED: 0, _EXTENDED: 70, _LATE: 46, _REFUSED: 25, _WITHDRAWN: 8}
+CASE_OUTCOMES = ((_COMPLETED, 80), (_EXTENDED, 7), (_LATE, 3), (_REFUSED, 5), (_WITHDRAWN, 5))
+# The open cases every run has: (status, days since receipt, extended). Received 24-30 days ago
+# means due within the week; 34 and 39 days ago, still open, means overdue.
+OPEN_CASES = (
+    (RequestStatus.RECEIVED, 0, False),
+    (RequestStatus.RECEIVED, 1, False),
+    (RequestStatus.RECEIVED, 3, False),
+    (RequestStatus.IN_PROGRESS, 6, False),
+    (RequestStatus.IN_PROGRESS, 13, False),
+    (RequestStatus.IN_PROGRESS, 26, False),
+    (RequestStatus.IN_PROGRESS, 50, True),
+    (RequestStatus.AWAITING_SUBJECT, 10, False),
+    (RequestStatus.AWAITING_SUBJECT, 28, False),
+    (RequestStatus.IN_PROGRESS, 39, False),
+    (RequestStatus.AWAITING_SUBJECT, 34, False),
+)
+SHOWCASE = (
+    (RequestType.ACCESS, _EXTENDED),
+    (RequestType.ERASURE, _REFUSED),
+    (RequestType.RECTIFICATION, _WITHDRAWN),
+    (RequestType.PORTABILITY, _LATE),
+    (RequestType.RESTRICTION, _COMPLETED),
+    (RequestType.OBJECTION, None),
+)
+REFUSAL_GROUNDS_BY_TYPE = {
+    RequestType.ACCESS: ("manifestly_unfounded", "excessive", "not_identified"),
+    RequestType.PORTABILITY: ("portability_not_applicable",),
+    RequestType.ERASURE: ("legal_obligation", "legal_claims"),
+    RequestType.RECTIFICATION: ("data_accurate",),
+    RequestType.RESTRICTION: ("not_identified",),
+}
+REFUSAL_REASONS = {
+    "manifestly_unfounded": "Begäran är den sjätte på två månader om samma uppgifter, som du "
+    "redan har fått en kopia av. Inga nya uppgifter har tillkommit sedan dess.",
+    "excessive": "Du har begärt samma kopia fyra gånger den senaste månaden. Den senaste kopian "
+    "skickades för två veckor sedan och inget har ändrats sedan dess.",
+    "not_identified": "Vi har inte kunnat bekräfta att adressen tillhör dig: länken till e-"
+    "postadressen har inte öppnats och vi har inte fått något svar på våra frågor.",
+    "portability_not_applicable": "Uppgifterna behandlas med stöd av berättigat intresse, inte "
+    "samtycke eller avtal, så rätten till dataportabilitet gäller inte. Du kan i stället få en "
+    "kopia enligt artikel 15.",
+    "legal_obligation": "Fakturaunderlaget med ditt namn måste sparas i sju år enligt "
+    "bokföringslagen (1999:1078). Övriga uppgifter har raderats.",
+    "legal_claims": "Uppgifterna behövs för en pågående tvist om fakturering med din "
+    "arbetsgivare och sparas tills den är avgjord.",
+    "data_accurate": "Uppgiften om din titel stämmer med företagets webbplats och "
+    "Bolagsverkets register vid tiden för kontakten.",
+}
+EXTENSION_REASONS = (
+    "Uppgifterna finns hos flera av våra kunders system, och vi behöver deras underlag innan vi "
+    "kan ge ett fullständigt svar.",
+    "Vi har fått ovanligt många förfrågningar under semesterperioden och behöver mer tid för "
+    "att ge ett fullständigt svar.",
+    "Begäran omfattar e-post och samtalsanteckningar från flera år som vi behöver gå igenom "
+    "och sammanställa.",
+)
+CLARIFICATION_QUESTIONS = (
+    "Hej! Gäller din begäran alla uppgifter vi har om dig, eller bara uppgifterna från en viss "
+    "kund? Svara gärna här på sidan.",
+    "Hej! Vilket telefonnummer vill du att vi rättar till? Svara gärna här på sidan.",
+    "Hej! Vill du ha kopian som PDF eller som maskinläsbara filer? Svara gärna här på sidan.",
+)
+SUBJECT_REPLIES = (
+    "Alla uppgifter, tack.",
+    "Det gäller mobilnumret, det rätta är 070-174 06 99.",
+    "PDF räcker bra.",
+)
+COMPLETION_MESSAGES = {
+    RequestType.ACCESS: "Hej! Kopian av dina uppgifter finns nu att hämta. Hör av dig om något "
+    "är oklart.",
+    RequestType.PORTABILITY: "Hej! Filerna med dina uppgifter finns nu att hämta.",
+    RequestType.ERASURE: "Hej! Vi har raderat uppgifterna om dig och meddelat våra kunder som "
+    "fått dem. Din adress finns kvar som ett kontrollvärde så att du inte läggs in igen.",
+    RequestType.RECTIFICATION: "Hej! Vi har rättat uppgifterna och meddelat våra kunder som "
+    "fått dem.",
+    RequestType.RESTRICTION: "Hej! Uppgifterna om dig är nu begränsade: vi sparar dem men "
+    "använder dem inte.",
+}
+ORIGINAL_TEXTS = {
+    Channel.EMAIL: "Hej, jag vill veta vilka uppgifter ni har om mig och var ni har fått dem "
+    "ifrån. Mvh",
+    Channel.LETTER: "Jag begär härmed att få veta vilka personuppgifter ni behandlar om mig.",
+    Channel.PHONE: "Ringde och ville veta varför vi kontaktat hen och vilka uppgifter vi har.",
+    Channel.IN_PERSON: "Besökte kontoret och lämnade begäran muntligt.",
+}
+
+
+def case_count(leads: int) -> int:
+    """How many demo cases go with ``leads`` leads: one per twenty, at least 40, at most 300."""
+    return min(max(MIN_CASES, leads // LEADS_PER_CASE), MAX_CASES)
+
+
+@dataclass
+class _Candidate:
+    email: str
+    kind: PersonKind
+    last_seen: datetime  # the newest trace of the person: a request comes after it
+
+
+@dataclass
+class _CaseMaker:
+    """Files cases through the real services at past moments; every choice comes from ``rng``."""
+
+    session: Session
+    rng: random.Random
+    now: datetime
+    handler: StaffUser
+    officer: StaffUser
+    leads: list[_Candidate]
+    contacts: list[_Candidate]
+    consents: list[tuple[int, str, datetime]]  # active marketing consents: id, email, given_at
+    used: set[str] = field(default_factory=set)
+    domains: list[str] = field(default_factory=list)
+    filed: list[SubjectRequest] = field(default_factory=list)
+
+    # -- time ---------------------------------------------------------------------------------
+
+    def at(self, received: datetime, days: float, *, office: bool = True) -> datetime:
+        """A moment ``days`` after ``received``; in Swedish office hours when ``office``."""
+        moment = received + timedelta(days=days)
+        if office:
+            local = moment.astimezone(STOCKHOLM)
+            while local.weekday() >= 5:
+                local += timedelta(days=1)
+            local = local.replace(hour=8 + self.rng.randrange(9), minute=self.rng.randrange(60))
+            moment = max(local.astimezone(UTC), received + timedelta(minutes=5))
+        return min(moment, self.now - timedelta(minutes=1))
+
+    def received_moment(self, days_ago: int) -> datetime:
+        day = stockholm_date(self.now) - timedelta(days=days_ago)
+        local = datetime(day.year, day.month, day.day, 7 + self.rng.randrange(15),
+                         self.rng.randrange(60), tzinfo=STOCKHOLM)  # fmt: skip
+        return min(local.astimezone(UTC), self.now - timedelta(minutes=30))
+
+    # -- people ---------------------------------------------------------------------------------
+
+    def person(self, pool: list[_Candidate], before: datetime) -> str | None:
+        """An unused address from ``pool`` whose last trace is before ``before``."""
+        end = bisect.bisect_left([c.last_seen for c in pool], before) if pool else 0
+        for _ in range(20):
+            if end == 0:
+                return None
+            email = pool[self.rng.randrange(end)].email
+            if email not in self.used:
+                self.used.add(email)
+                return email
+        return None
+
+    def consent(self, before: datetime) -> tuple[int, str] | None:
+        usable = [
+            c for c in self.consents if c[2] < before - timedelta(days=1) and c[1] not in self.used
+        ]
+        if not usable:
+            return None
+        consent_id, email, _ = usable[self.rng.randrange(len(usable))]
+        self.used.add(email)
+        return consent_id, email
+
+    def former_lead(self) -> str:
+        """An erased lead's address: nothing is held under it any more (only its suppression)."""
+        while True:
+            first = self.rng.choice(FIRST_NAMES)
+            last = self.rng.choice(LAST_NAMES)
+            domain = self.rng.choice(self.domains) if self.domains else "exempel.se"
+            email = f"{ascii_slug(first, keep='-')}.{ascii_slug(last, keep='-')}@{domain}"
+            taken = self.session.scalar(select(Person.id).where(Person.email == email).limit(1))
+            if email not in self.used and taken is None:
+                self.used.add(email)
+                return email
+
+    # -- one case -------------------------------------------------------------------------------
+
+    def file(
+        self, type: RequestType, email: str, received: datetime, details: dict[str, Any]
+    ) -> SubjectRequest:
+        channel = _weighted(self.rng, CASE_CHANNELS)
+        if type in (RequestType.CONSENT_WITHDRAWAL, RequestType.OBJECTION):
+            channel = Channel.PORTAL  # taken effect at once: the person used the portal
+        language = "en" if self.rng.random() < 0.12 else "sv"
+        if channel is Channel.PORTAL:
+            request = intake.file_request(
+                self.session, email=email, type=type, details=details, original_text=None,
+                language=language, now=received, verified_at=received,
+            )  # fmt: skip
+        else:
+            registered = self.at(received, 1 if channel is Channel.LETTER else 0.1)
+            request = intake.file_request(
+                self.session, email=email, type=type, details=details,
+                original_text=ORIGINAL_TEXTS[channel], language=language, now=registered,
+                channel=channel, received_at=received, actor=self.handler.actor,
+            )  # fmt: skip
+            audit.record(
+                self.session, action="case.intake", now=registered, staff=self.handler,
+                request=request, data={"channel": channel.value, "type": type.value,
+                                       "received_on": request.received_on.isoformat()},
+            )  # fmt: skip
+        self.filed.append(request)
+        return request
+
+    def details(self, type: RequestType) -> dict[str, Any]:
+        rng = self.rng
+        if type in (RequestType.ACCESS,):
+            return {"scope": "all", "parts": [], "formats": rng.choice((["pdf"], ["pdf", "json"]))}
+        if type is RequestType.PORTABILITY:
+            return {"formats": rng.choice((["json"], ["csv"], ["json", "csv"]))}
+        if type is RequestType.ERASURE:
+            ground = rng.choice(
+                ("not_needed", "objection", "unsure", "unsure", "consent_withdrawn")
+            )
+            return {"scope": "all", "parts": [], "ground": ground}
+        if type is RequestType.RECTIFICATION:
+            return {"corrections": {"job_title": rng.choice(LEAD_TITLES)}}
+        if type is RequestType.RESTRICTION:
+            return {"ground": rng.choice(("accuracy", "unlawful", "legal_claims"))}
+        return {"kind": "direct_marketing"}
+
+    def work(self, request: SubjectRequest, received: datetime, until: float) -> datetime:
+        """Start the case (and maybe ask the person something) before day ``until``."""
+        delay = self.rng.uniform(0.2, max(0.3, min(3.0, until * 0.3)))
+        started = self.at(received, min(delay, max(until, 0.05) * 0.5), office=until >= 2)
+        casework.start_work(self.session, request, by=self.handler, now=started)
+        if self.rng.random() < 0.15 and until > 6:
+            self.ask(
+                request,
+                started + timedelta(hours=2),
+                answer_by=received + timedelta(days=until - 1),
+            )
+        return started
+
+    def ask(self, request: SubjectRequest, moment: datetime, answer_by: datetime | None) -> None:
+        index = self.rng.randrange(len(CLARIFICATION_QUESTIONS))
+        casework.ask_clarification(
+            self.session, request, CLARIFICATION_QUESTIONS[index], by=self.handler, now=moment
+        )
+        if answer_by is not None and answer_by > moment + timedelta(hours=3):
+            reply = moment + (answer_by - moment) * self.rng.uniform(0.2, 0.8)
+            casework.reply_from_subject(self.session, request, SUBJECT_REPLIES[index], now=reply)
+
+    def extend(self, request: SubjectRequest, received: datetime) -> None:
+        """The handler proposes the one extension; the officer approves it the next working day."""
+        legal = request.legal_due_on
+        proposed = self.at(received, self.rng.uniform(8, 20))
+        decided = self.at(proposed, 1)
+        while stockholm_date(decided) > legal:
+            decided -= timedelta(days=1)
+        reasons = self.rng.choice(EXTENSION_REASONS)
+        approval = decisions.propose_extension(
+            self.session, request, reasons, by=self.handler, now=proposed,
+            today=stockholm_date(proposed),
+        )  # fmt: skip
+        decisions.decide(
+            self.session, approval, approve=True, note=None, by=self.officer,
+            now=max(decided, proposed + timedelta(minutes=30)), today=stockholm_date(decided),
+        )  # fmt: skip
+
+    def refuse(self, request: SubjectRequest, received: datetime) -> None:
+        ground = self.rng.choice(REFUSAL_GROUNDS_BY_TYPE[request.type])
+        proposed = self.at(received, self.rng.uniform(4, 18))
+        approval = decisions.propose_refusal(
+            self.session, request, scope="whole", ground=ground, reasons=REFUSAL_REASONS[ground],
+            by=self.handler, now=proposed, today=stockholm_date(proposed),
+        )  # fmt: skip
+        decided = proposed + timedelta(hours=self.rng.uniform(1, 20))
+        if stockholm_date(decided) > request.legal_due_on:
+            decided = proposed + timedelta(minutes=30)
+        decisions.decide(
+            self.session, approval, approve=True, note=None, by=self.officer, now=decided,
+            today=stockholm_date(decided),
+        )  # fmt: skip
+
+    def complete(self, request: SubjectRequest, moment: datetime) -> None:
+        """Close as done the way ``casework.complete`` does, without its guards: the history does
+        not carry out each right's records (packages, erasure plans) again."""
+        processing.transition(
+            self.session, request, RequestStatus.COMPLETED, actor=self.handler.actor, now=moment,
+            kind="completed",
+        )  # fmt: skip
+        body = COMPLETION_MESSAGES[request.type]
+        request.messages.append(
+            Message(from_subject=False, staff_id=self.handler.id, body=body, created_at=moment)
+        )
+        casework.notify_subject(self.session, request, "completed", moment)
+        audit.record(
+            self.session, action="case.complete", now=moment, staff=self.handler, request=request
+        )
+
+    def closed_case(
+        self, days_ago: int, type: RequestType | None = None, outcome: str | None = None
+    ) -> None:
+        rng = self.rng
+        received = self.received_moment(days_ago)
+        type = type or _weighted(rng, CASE_TYPES)
+        if type is RequestType.CONSENT_WITHDRAWAL:
+            chosen = self.consent(received)
+            if chosen is not None:
+                self.file(type, chosen[1], received, {"consent_ids": [chosen[0]]})
+                return
+            type = RequestType.ACCESS
+        if type is RequestType.OBJECTION:
+            email = self.person(self.leads, received)
+            if email is not None:
+                self.file(type, email, received, self.details(type))
+                return
+            type = RequestType.ACCESS
+        outcome = outcome or _weighted(rng, CASE_OUTCOMES)
+        if outcome is _REFUSED and type not in REFUSAL_GROUNDS_BY_TYPE:
+            outcome = _COMPLETED
+        if days_ago < OUTCOME_MIN_DAYS[outcome]:
+            outcome = _COMPLETED  # not enough time since receipt for that story to have ended
+        if type is RequestType.ERASURE and outcome in (_COMPLETED, _EXTENDED, _LATE):
+            email = self.former_lead()
+        elif type is RequestType.ERASURE and outcome is _REFUSED:
+            email = self.person(self.contacts, received) or self.person(self.leads, received)
+        else:
+            email = self.person(self.leads, received)
+        if email is None:
+            return
+        request = self.file(type, email, received, self.details(type))
+        if type is RequestType.ERASURE and outcome is not _REFUSED and outcome is not _WITHDRAWN:
+            suppression.suppress(self.session, email, reason="erasure", now=received)
+        legal_days = (request.legal_due_on - request.received_on).days
+        if outcome is _WITHDRAWN:
+            if rng.random() < 0.5:
+                self.work(request, received, 4)
+            processing.withdraw(
+                self.session, request, now=self.at(received, rng.uniform(1, 6), office=False)
+            )
+            return
+        if outcome is _REFUSED:
+            self.work(request, received, 4)
+            self.refuse(request, received)
+            return
+        left = days_ago - 0.5  # days from receipt to a little before now
+        if outcome is _EXTENDED:
+            self.work(request, received, 8)
+            self.extend(request, received)
+            extended_days = (request.due_on - request.received_on).days
+            late = min(extended_days - 3, left)
+            done = self.at(received, rng.uniform(legal_days + 5, max(legal_days + 5, late)))
+        else:
+            if outcome is _LATE:
+                days = legal_days + rng.uniform(1, 12)
+            else:
+                quick = 12 if type is RequestType.ACCESS else 20
+                days = min(rng.triangular(2, legal_days - 2, quick), legal_days - 2)
+            days = max(0.1, min(days, left))
+            done = self.at(received, days, office=days >= 1)
+            self.work(request, received, days)
+        after = max(done, request.updated_at + timedelta(minutes=20))
+        self.complete(request, min(after, self.now - timedelta(minutes=1)))
+
+    def open_case(self, status: RequestStatus, days_ago: int, extended: bool) -> None:
+        received = self.received_moment(days_ago)
+        type = self.rng.choice((RequestType.ACCESS, RequestType.ACCESS, RequestType.ERASURE,
+                                RequestType.RECTIFICATION, RequestType.PORTABILITY))  # fmt: skip
+        email = self.person(self.leads, received)
+        if email is None:
+            return
+        request = self.file(type, email, received, self.details(type))
+        if status is RequestStatus.RECEIVED:
+            return
+        self.work(request, received, 0)
+        if extended:
+            self.extend(request, received)
+        if status is RequestStatus.AWAITING_SUBJECT:
+            asked = self.at(received, max(1, days_ago - 2))
+            self.ask(request, max(asked, request.updated_at + timedelta(minutes=20)), None)
+
+
+def _weighted(rng: random.Random, choices: tuple[tuple[Any, int], ...]) -> Any:
+    return rng.choices([value for value, _ in choices], [weight for _, weight in choices])[0]
+
+
+def seed_demo_cases(session: Session, *, count: int, seed: int, now: datetime) -> int:
+    """File about ``count`` requests of the last 14 months on seeded leads and contacts, worked
+    through the real services by the demo staff at past moments; returns how many were filed.
+
+    Most are closed (on time, a few extended, late, refused or withdrawn), a handful are open
+    (new, in progress, waiting for the person, due this week, two overdue). The fixed demo people
+    get none, so the portal shows them a clean slate. Their e-mails are marked sent: nothing
+    leaves for a demo case. Flushes only.
+    """
+    seed_demo_staff(session, now=now)
+    handler, officer = (
+        _demo_staff(session, StaffRole.HANDLER),
+        _demo_staff(session, StaffRole.OFFICER),
+    )
+    now = now.astimezone(UTC)
+    maker = _CaseMaker(
+        session, random.Random(f"{seed}-cases"), now, handler, officer,
+        *_candidates(session), consents=_active_consents(session),
+    )  # fmt: skip
+    maker.used.update(session.scalars(select(SubjectRequest.email).distinct()))
+    maker.domains = sorted({c.email.split("@")[1] for c in maker.leads[:2000]})
+    for status, days_ago, extended in OPEN_CASES:
+        maker.open_case(status, days_ago, extended)
+    history = max(0, count - len(OPEN_CASES))
+    ages = sorted((maker.rng.randint(1, CASE_HISTORY_DAYS) for _ in range(history)), reverse=True)
+    # Every type and outcome at least once, however few cases: on the oldest ones (long enough
+    # ago for any outcome), and the consent withdrawal on the newest (most consents exist by then).
+    plan = list(SHOWCASE)[: len(ages)]
+    for index, days_ago in enumerate(ages):
+        if index == len(ages) - 1 and len(ages) > len(SHOWCASE):
+            maker.closed_case(days_ago, RequestType.CONSENT_WITHDRAWAL)
+        elif index < len(plan):
+            maker.closed_case(days_ago, *plan[index])
+        else:
+            maker.closed_case(days_ago)
+    session.flush()
+    _mark_sent(session, [request.id for request in maker.filed])
+    return len(maker.filed)
+
+
+def _demo_staff(session: Session, role: StaffRole) -> StaffUser:
+    email = next(address for address, _, of in DEMO_STAFF if of is role)
+    user = staff_accounts.find_by_email(session, email)
+    if user is None:
+        raise LookupError(email)
+    return user
+
+
+def _candidates(session: Session) -> tuple[list[_Candidate], list[_Candidate]]:
+    """Leads and customer contacts (not the fixed demo people), oldest last trace first."""
+    last_message = dict(
+        session.execute(
+            select(Communication.person_id, func.max(Communication.occurred_at)).group_by(
+                Communication.person_id
+            )
+        ).all()
+    )
+    leads: list[_Candidate] = []
+    contacts: list[_Candidate] = []
+    rows = session.execute(
+        select(Person.id, Person.email, Person.kind, Person.created_at, Person.updated_at)
+        .where(Person.email.not_in(DEMO_ADDRESSES))
+        .order_by(Person.id)
+    )
+    for person_id, email, kind, created_at, updated_at in rows:
+        seen = max(created_at, updated_at, last_message.get(person_id, created_at))
+        pool = contacts if kind is PersonKind.CUSTOMER_CONTACT else leads
+        pool.append(
+            _Candidate(email, kind, seen.replace(tzinfo=UTC) if seen.tzinfo is None else seen)
+        )
+    leads.sort(key=lambda c: c.last_seen)
+    contacts.sort(key=lambda c: c.last_seen)
+    return leads, contacts
+
+
+def _active_consents(session: Session) -> list[tuple[int, str, datetime]]:
+    rows = session.execute(
+        select(Consent.id, Person.email, Consent.given_at)
+        .join(Person, Consent.person_id == Person.id)
+        .where(Consent.withdrawn_at.is_(None), Person.email.not_in(DEMO_ADDRESSES))
+        .order_by(Consent.id)
+    )
+    return [
+        (consent_id, email, given.replace(tzinfo=UTC) if given.tzinfo is None else given)
+        for consent_id, email, given in rows
+    ]
+
+
+def _mark_sent(session: Session, request_ids: list[int]) -> None:
+    """The demo cases' e-mails count as delivered when they were written: none is sent now."""
+    if not request_ids:
+        return
+    ids = set(request_ids)
+    session.execute(
+        update(OutboundEmail)
+        .where(OutboundEmail.request_id.in_(ids), OutboundEmail.status == EmailStatus.PENDING)
+        .values(status=EmailStatus.SENT, sent_at=OutboundEmail.created_at, attempts=1)
+        .execution_options(synchronize_session=False)
+    )
+    queued = set(session.scalars(select(OutboundEmail.id).where(OutboundEmail.request_id.in_(ids))))
+    session.info["outbox.queued"] = [
+        i for i in session.info.get("outbox.queued", []) if i not in queued
+    ]

@@ -2,8 +2,12 @@
 restriction, and keep the proof (legal.md §6: recipient, date, method, confirmation or the reason
 notifying was impossible or disproportionate).
 
-A notice never stores the person's address: the case keeps it, and erasing the records leaves
-nothing here but the recipient, the action and its dates.
+A notice of a case never stores the person's address: the case keeps it, and erasing the records
+leaves nothing here but the recipient, the action and its dates. A notice without a case, made by
+the privacy officer's erasure of records past their retention rule (``create_without_case``),
+keeps the address only until the recipient has it: it is cleared when the notice is sent,
+confirmed or recorded as not notified (``RecipientNotice``). Such a notice has no case timeline,
+only audit entries, and no completion guard; the officer decides it on the retention page.
 
 Delivery (``deliver_due``, run by the worker) mirrors the mail outbox: each notice is claimed
 before it is sent, so two workers never both send it; every attempt carries the notice's key as
@@ -135,6 +139,72 @@ def create_notices(
     return created
 
 
+def create_without_case(
+    session: Session,
+    address: str,
+    action: NoticeAction,
+    *,
+    recipients: list[Recipient],
+    details: dict[str, Any] | None = None,
+    now: datetime,
+) -> list[RecipientNotice]:
+    """One notice per recipient about ``address``, for an erasure that no case lies behind.
+
+    The notice keeps the address until it is sent (model docstring); ``details`` holds none.
+    """
+    created = []
+    for recipient in recipients:
+        method = method_for(recipient)
+        notice = RecipientNotice(
+            request_id=None,
+            address=address,
+            recipient_id=recipient.id,
+            action=action,
+            round=1,
+            method=method,
+            status=NoticeStatus.PENDING,
+            key=str(uuid.uuid4()),
+            details=dict(details or {}),
+            created_at=now,
+            next_attempt_at=now if method is not NoticeMethod.NONE else None,
+        )
+        session.add(notice)
+        created.append(notice)
+    session.flush()
+    return created
+
+
+def undecided_without_case(session: Session) -> list[RecipientNotice]:
+    """The notices without a case that are neither confirmed nor recorded as impossible."""
+    return list(
+        session.scalars(
+            select(RecipientNotice)
+            .where(
+                RecipientNotice.request_id.is_(None),
+                RecipientNotice.status.in_([NoticeStatus.PENDING, NoticeStatus.SENT]),
+            )
+            .order_by(RecipientNotice.id)
+        )
+    )
+
+
+def notice_without_case(session: Session, notice_id: int) -> RecipientNotice:
+    """:raises RuleError: when there is no such notice without a case."""
+    notice = session.scalar(
+        select(RecipientNotice).where(
+            RecipientNotice.id == notice_id, RecipientNotice.request_id.is_(None)
+        )
+    )
+    if notice is None:
+        raise RuleError(_("That notice is not one of a retention erasure."))
+    return notice
+
+
+def _forget_address(notice: RecipientNotice) -> None:
+    """The recipient has the address (or will never get it here): it is not kept any longer."""
+    notice.address = None
+
+
 def notices_of(session: Session, request: SubjectRequest) -> list[RecipientNotice]:
     return list(
         session.scalars(
@@ -209,9 +279,8 @@ def controller_info(session: Session) -> ControllerInfo | None:
 
 
 def payload(session: Session, notice: RecipientNotice) -> dict[str, Any]:
-    """The webhook body. The address comes from the case now: the notice never stores it."""
+    """The webhook body. The address comes from the case now, or from a notice without a case."""
     info = controller_info(session)
-    case = notice.request
     return {
         "id": notice.key,
         "type": notice.action.value,
@@ -221,8 +290,8 @@ def payload(session: Session, notice: RecipientNotice) -> dict[str, Any]:
             "name": info.name if info else None,
             "org_number": info.org_number if info else None,
         },
-        "reference": case.reference,
-        "subject": {"email": case.email},
+        "reference": notice.reference,
+        "subject": {"email": notice.subject_email},
         "details": dict(notice.details or {}),
         "confirm_url": confirm_url(notice),
     }
@@ -340,7 +409,6 @@ def _send_email(
         report.failed += 1
         session.commit()
         return
-    case = notice.request
     info = controller_info(session)
     queue_email(
         session,
@@ -348,14 +416,14 @@ def _send_email(
         template="recipient_notice",
         language="sv",
         now=now,
-        request_id=case.id,
+        request_id=notice.request_id,
         action=notice.action.value,
         controller_name=info.name if info else "",
         controller_org_number=info.org_number if info else "",
         controller_email=(info.dpo_email or info.email) if info else "",
         recipient_name=recipient.name,
-        reference=case.reference,
-        subject_email=case.email,
+        reference=notice.reference,
+        subject_email=notice.subject_email,
         details=detail_lines(notice.details),
         notice_key=notice.key,
         confirm_url=confirm_url(notice),
@@ -374,6 +442,7 @@ def _delivered(session: Session, notice: RecipientNotice, now: datetime) -> None
         notice.sent_at = now
     if notice.status is NoticeStatus.PENDING:
         notice.status = NoticeStatus.SENT
+    _forget_address(notice)
     _log(session, notice, "sent", actor=SYSTEM, now=now, method=notice.method.value)
 
 
@@ -421,21 +490,23 @@ def _log(
     by: StaffUser | None = None,
     **extra: Any,
 ) -> None:
-    """A staff-side timeline entry and an audit entry: ids and names of firms, no address."""
-    data = {
-        "notice_id": notice.id,
-        "recipient": notice.recipient.name,
-        "action": notice.action.value,
-        **extra,
-    }
-    record_event(
-        notice.request,
-        kind=f"notice_{what}",
-        actor=by.actor if by else actor,
-        now=now,
-        data=data,
-        visible_to_subject=False,
-    )
+    """A staff-side timeline entry (for a notice of a case) and an audit entry: ids and names of
+    firms, no address."""
+    if notice.request is not None:
+        data = {
+            "notice_id": notice.id,
+            "recipient": notice.recipient.name,
+            "action": notice.action.value,
+            **extra,
+        }
+        record_event(
+            notice.request,
+            kind=f"notice_{what}",
+            actor=by.actor if by else actor,
+            now=now,
+            data=data,
+            visible_to_subject=False,
+        )
     audit.record(
         session,
         action=f"notice.{what}",
@@ -466,6 +537,7 @@ def _confirm(
     notice.confirmed_at = at
     notice.confirmation = how
     notice.next_attempt_at = None
+    _forget_address(notice)
     if by is not None:
         notice.decided_by_id = by.id
     _log(session, notice, "confirmed", actor=actor, now=now, by=by)
@@ -522,10 +594,18 @@ def send_again(session: Session, notice: RecipientNotice, *, by: StaffUser, now:
     """Queue the notice for the worker's next round, with a fresh series of attempts.
 
     The channel is taken from the recipient as it is now (a webhook or address added since).
-    :raises RuleError: when the notice is decided or the recipient has no channel on record.
+    :raises RuleError: when the notice is decided, the recipient has no channel on record, or the
+        notice has no case and was sent already (its address is no longer kept).
     """
     if notice.status.is_decided:
         raise RuleError(_("This notice is already decided; it is not sent again."))
+    if notice.request_id is None and not notice.address:
+        raise RuleError(
+            _(
+                "This notice was sent already, and the person's address is not kept after that, "
+                "so it cannot be sent again. Ask the recipient to confirm, and record it."
+            )
+        )
     method = method_for(notice.recipient)
     if method is NoticeMethod.NONE:
         raise RuleError(
@@ -561,6 +641,7 @@ def record_not_notified(
     notice.not_notified_reason = reason
     notice.decided_by_id = by.id
     notice.next_attempt_at = None
+    _forget_address(notice)
     _log(session, notice, "not_notified", actor=by.actor, now=now, by=by)
     session.flush()
 

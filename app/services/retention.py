@@ -68,10 +68,16 @@ an upheld objection does not hold), that has an open case (the case must answer 
 and for whole records also one with a consent still in force (another purpose, its own legal
 basis).
 
-Art. 19 notices are not sent for this erasure: a notice belongs to a case (it names the person to
-the recipient by the case's address), and these erasures have none. The confirmation step and the
-audit entry list the recipients that received data of the people erased, for the officer to
-inform by other means. No suppression entry is made unless the person objected to direct
+Art. 19 notices are sent for the erasure of whole records (``lead_contact``, ``customer``), as for
+an erasure under Art. 17: before the rows go, every recipient of each erased address's data is
+found (``notices.recipients_for``: the customers' systems its assignments went to, and every
+processor), and one notice per address and recipient is made (``notices.create_without_case``),
+delivered by the worker with the same signed webhook or e-mail, retries and confirmation link.
+No case lies behind it, so the notice keeps the address until the recipient has it and its
+reference is ``RETENTION-<day>``; the officer follows the undecided ones on the retention page.
+The erasure of single rows (communications, meetings and the rest) sends none: the confirmation
+step and the audit entry list the recipients whose systems received those rows, for the officer
+to inform by other means. No suppression entry is made unless the person objected to direct
 marketing: then the objection must keep being honoured once the record is gone (Art. 21(3)); for
 anyone else a keyed hash kept for ten years would be a new trace of a person who asked for
 nothing, and a later import is lawful with fresh Art. 14 information.
@@ -122,7 +128,7 @@ from app.models import (
     Suppression,
     TechnicalRecord,
 )
-from app.services import audit, subject_keys, suppression
+from app.services import audit, notices, subject_keys, suppression
 from app.services.errors import RuleError
 from app.services.fulfilment import erasure, packages
 from app.services.fulfilment.erasure import KeptGroup
@@ -698,6 +704,11 @@ class Batch:
         return {c: len(self.erase.get(c, ())) for c in erasure.CATEGORIES}
 
     @property
+    def notifies(self) -> bool:
+        """Whether erasing it sends Art. 19 notices (whole records only: module docstring)."""
+        return self.category in PERSON_CATEGORIES
+
+    @property
     def erased_total(self) -> int:
         return sum(self.counts.values())
 
@@ -815,7 +826,19 @@ def erase_batch(
             )
         )
     emails = {i.email for i in batch.items if i.email}
+    told: dict[str, list[Recipient]] = {}
+    if category in PERSON_CATEGORIES:  # before the rows that name the recipients go
+        told = {email: notices.recipients_for(session, email) for email in sorted(emails)}
     erasure.delete_records(session, batch.erase, batch.kept)
+    made = sum(
+        len(
+            notices.create_without_case(
+                session, email, NoticeAction.ERASURE, recipients=recipients,
+                details={"retention_category": category}, now=now,
+            )
+        )
+        for email, recipients in told.items()
+    )  # fmt: skip
     for email in batch.objecting:
         suppression.suppress(session, email, reason="objection", now=now)
     keys = sum(_shred_if_gone(session, email) for email in sorted(emails))
@@ -826,6 +849,7 @@ def erase_batch(
         "suppressed": len(batch.objecting),
         "keys": keys,
         "recipients": {str(r.id): r.count for r in batch.recipients},
+        "notices": made,
     }
     audit.record(session, action="retention.erase", now=now, staff=by, data=data)
     log.info(

@@ -90,6 +90,7 @@ ACTION_LABELS: dict[str, LazyString] = {
     "retention.view": _l("Viewed the data due for erasure"),
     "retention.purge": _l("Purged the portal's expired data"),
     "retention.erase": _l("Erased data past its retention period"),
+    "retention.notices_view": _l("Viewed the addresses of notices to pass on by hand"),
     "person.view": _l("Viewed a person's records"),
     "login_ok": _l("Signed in"),
     "login_fail": _l("Failed sign-in"),

@@ -135,11 +135,8 @@ class NoticesPanel:
     max_attempts: int
 
 
-@panel("notices")
-def notices_panel(db: Session, case: SubjectRequest, me: StaffUser, day: date) -> Any:
-    found = notices.notices_of(db, case)
-    if not found:
-        return None
+def notices_panel_of(found: list[RecipientNotice], me: StaffUser) -> NoticesPanel:
+    """The rows and counts the notices' table and actions show (also on the retention page)."""
     rows = [
         NoticeRow(
             notice=n,
@@ -158,6 +155,14 @@ def notices_panel(db: Session, case: SubjectRequest, me: StaffUser, day: date) -
         can_decide=me.can(Permission.APPROVE),
         max_attempts=int(current_app.config["NOTICE_MAX_ATTEMPTS"]),
     )
+
+
+@panel("notices")
+def notices_panel(db: Session, case: SubjectRequest, me: StaffUser, day: date) -> Any:
+    found = notices.notices_of(db, case)
+    if not found:
+        return None
+    return notices_panel_of(found, me)
 
 
 # --- actions ----------------------------------------------------------------------------------

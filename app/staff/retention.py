@@ -6,10 +6,19 @@ each with the day its period started, its last day and why it is held, if it is 
 personal data: in the audit trail). Erasing goes through a confirmation that shows the next
 batch's counts row by row; the POST erases exactly that batch, or nothing if the data changed
 since.
+
+Erasing whole records sends Art. 19 notices without a case; the overview lists the undecided ones
+with the case page's table and actions (``app.staff.notices``): record the recipient's
+confirmation, send again while the notice still holds the address, record why notifying is
+impossible or disproportionate. Where staff must pass a notice on by other means (no channel, or
+no more automatic attempts), the address it keeps is shown (a view of personal data: in the
+audit trail).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, url_for
@@ -25,11 +34,14 @@ from app.clock import now, today
 from app.core.permissions import Permission
 from app.db import get_session
 from app.mail import outbox
-from app.services import audit, retention
+from app.models import RecipientNotice, StaffUser
+from app.services import audit, notices, retention
 from app.services.errors import RuleError
 from app.services.fulfilment import erasure
 from app.staff import bp
 from app.staff.access import current_staff, require
+from app.staff.cases import FORMS
+from app.staff.notices import NoticesPanel, notices_panel_of
 from app.staff.register import TRIGGER_LABELS
 
 PAGE_SIZE = 50
@@ -75,12 +87,103 @@ def _page_number() -> int:
     return int(raw) if raw.isdigit() and 0 < int(raw) < 1_000_000 else 1
 
 
+def _to_pass_on(panel: NoticesPanel) -> list[RecipientNotice]:
+    """Undecided notices staff must pass on by other means, with the address they still keep."""
+    return [
+        r.notice
+        for r in panel.rows
+        if r.undecided and r.notice.address and (r.stopped or r.notice.method.value == "none")
+    ]
+
+
+def render_overview(failed: tuple[str, FlaskForm] | None = None) -> str:
+    db = get_session()
+    me = current_staff()
+    day = today()
+    statuses = retention.overview(db, day)
+    panel = notices_panel_of(notices.undecided_without_case(db), me)
+    to_pass_on = _to_pass_on(panel)
+    if to_pass_on:
+        audit.record(
+            db, action="retention.notices_view", now=now(), staff=me,
+            data={"notices": [n.id for n in to_pass_on]},
+        )  # fmt: skip
+        db.commit()
+    return render_template(
+        "staff/retention.html",
+        statuses=statuses,
+        TRIGGER_LABELS=TRIGGER_LABELS,
+        notices_panel=panel,
+        to_pass_on=to_pass_on,
+        today=day,
+        failed=failed[0] if failed else None,
+        failed_form=failed[1] if failed else None,
+    )
+
+
 @bp.get("/retention")
 @require(Permission.APPROVE)
 def retention_overview() -> Any:
+    return render_overview()
+
+
+NoticeAct = Callable[[Any, RecipientNotice, Any, StaffUser, datetime], str]
+
+
+def _notice_act(name: str, perform: NoticeAct) -> BaseResponse | tuple[str, int]:
+    """An action on a notice without a case, with the case page's form: as ``cases.act``."""
+    form = FORMS[name](prefix=name)
+    if not form.validate_on_submit():
+        return render_overview(failed=(name, form)), 400
     db = get_session()
-    statuses = retention.overview(db, today())
-    return render_template("staff/retention.html", statuses=statuses, TRIGGER_LABELS=TRIGGER_LABELS)
+    moment = now()
+    try:
+        notice = notices.notice_without_case(db, form.notice_id)
+        message = perform(db, notice, form, current_staff(), moment)
+    except RuleError as error:
+        outbox.rollback(db)
+        flash(error.message, "error")
+    else:
+        outbox.commit(db, moment)
+        flash(message, "success")
+    return redirect(url_for("staff.retention_overview", _anchor="notices-heading"), code=303)
+
+
+@bp.post("/retention/notices/confirm")
+@require(Permission.APPROVE)
+def retention_notice_confirm() -> BaseResponse | tuple[str, int]:
+    def perform(db: Any, notice: RecipientNotice, form: Any, me: StaffUser, at: datetime) -> str:
+        notices.record_confirmation(
+            db, notice, confirmed_on=form.confirmed_on.data, how=form.how.data, by=me, now=at
+        )
+        return _("The confirmation of %(recipient)s is recorded.", recipient=notice.recipient.name)
+
+    return _notice_act("notice_confirm", perform)
+
+
+@bp.post("/retention/notices/resend")
+@require(Permission.APPROVE)
+def retention_notice_resend() -> BaseResponse | tuple[str, int]:
+    def perform(db: Any, notice: RecipientNotice, form: Any, me: StaffUser, at: datetime) -> str:
+        notices.send_again(db, notice, by=me, now=at)
+        return _(
+            "The notice to %(recipient)s is queued and is sent within a minute or two.",
+            recipient=notice.recipient.name,
+        )
+
+    return _notice_act("notice_resend", perform)
+
+
+@bp.post("/retention/notices/not-notified")
+@require(Permission.APPROVE)
+def retention_notice_not_notified() -> BaseResponse | tuple[str, int]:
+    def perform(db: Any, notice: RecipientNotice, form: Any, me: StaffUser, at: datetime) -> str:
+        notices.record_not_notified(db, notice, reason=form.reason.data, by=me, now=at)
+        return _(
+            "It is recorded why %(recipient)s is not notified.", recipient=notice.recipient.name
+        )
+
+    return _notice_act("notice_not_notified", perform)
 
 
 @bp.get("/retention/<category>")

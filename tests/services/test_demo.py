@@ -12,6 +12,10 @@ from flask import Flask
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from app.clock import stockholm_date
+from app.core.deadlines import extended_deadline, legal_deadline
+from app.core.grounds import REFUSAL_GROUNDS
+from app.core.workflow import Channel, RequestStatus, RequestType
 from app.db import get_session
 from app.models import (
     AccountingRecord,
@@ -19,16 +23,27 @@ from app.models import (
     Communication,
     Company,
     Consent,
+    EmailStatus,
     Meeting,
+    OutboundEmail,
     Person,
     PersonKind,
     Purpose,
     Recipient,
     RecipientKind,
+    SubjectRequest,
     TechnicalRecord,
 )
-from app.services.demo import DEMO_ADDRESSES, DemoSummary, ascii_slug, is_empty, seed_demo
+from app.services.demo import (
+    DEMO_ADDRESSES,
+    DemoSummary,
+    ascii_slug,
+    case_count,
+    is_empty,
+    seed_demo,
+)
 from app.services.register_seed import is_register_seeded
+from app.services.reporting import dashboard, default_period
 from tests.conftest import START, make_app
 
 NOW = START
@@ -451,3 +466,138 @@ class TestScale:
         assert count(empty_session, Person) == summary.people
         assert summary.lead_companies >= 2_000 // 15
         assert summary.communications > 2_000
+
+
+def cases_of_a_fresh_run(tmp_path: Path, *, seed: int) -> list[tuple[object, ...]]:
+    app = fresh_app(tmp_path)
+    try:
+        with app.app_context():
+            session = get_session()
+            seed_demo(session, leads=SMALL, seed=seed, now=NOW, cases=True)
+            rows = session.execute(
+                select(
+                    SubjectRequest.reference, SubjectRequest.type, SubjectRequest.status,
+                    SubjectRequest.channel, SubjectRequest.email, SubjectRequest.received_on,
+                    SubjectRequest.due_on, SubjectRequest.closed_on,
+                ).order_by(SubjectRequest.id)
+            ).all()  # fmt: skip
+            return [tuple(row) for row in rows]
+    finally:
+        app.extensions["db.engine"].dispose()
+
+
+@pytest.fixture
+def with_cases(session: Session) -> DemoSummary:
+    return seed_demo(session, leads=SMALL, seed=7, now=NOW, cases=True)
+
+
+class TestCases:
+    def test_a_history_of_cases_over_the_last_fourteen_months_in_every_status(
+        self, session: Session, with_cases: DemoSummary
+    ) -> None:
+        cases = session.scalars(select(SubjectRequest)).all()
+
+        assert with_cases.requests == len(cases) == case_count(SMALL)
+        assert {case.status for case in cases} == set(RequestStatus)
+        assert {case.type for case in cases} == set(RequestType)
+        assert Channel.PORTAL in {case.channel for case in cases}
+        months = {(case.received_on.year, case.received_on.month) for case in cases}
+        assert len(months) >= 10
+        today = NOW.date()
+        assert all(today - timedelta(days=430) <= case.received_on <= today for case in cases)
+        assert all(case.events for case in cases)
+
+    def test_deadlines_and_closing_figures_are_what_the_rules_give(
+        self, session: Session, with_cases: DemoSummary
+    ) -> None:
+        cases = session.scalars(select(SubjectRequest)).all()
+
+        for case in cases:
+            assert case.received_on == stockholm_date(case.received_at)
+            assert case.legal_due_on == legal_deadline(case.received_on)
+            if case.extended_due_on is not None:
+                assert case.extended_due_on == extended_deadline(case.received_on)
+                assert case.due_on == case.extended_due_on
+                assert case.extension_reason
+            else:
+                assert case.due_on == case.legal_due_on
+            if case.is_open:
+                assert case.closed_on is None
+                continue
+            assert case.closed_at is not None
+            assert case.closed_at <= NOW
+            assert case.closed_on == stockholm_date(case.closed_at)
+            assert case.days_to_close == (case.closed_on - case.received_on).days
+            withdrawn = case.status is RequestStatus.WITHDRAWN
+            assert case.closed_on_time == (None if withdrawn else case.closed_on <= case.due_on)
+            if case.status is RequestStatus.REFUSED:
+                assert case.refusal_ground in REFUSAL_GROUNDS
+                assert case.refusal_notified_at is not None
+
+    def test_some_are_extended_refused_late_due_soon_and_overdue(
+        self, session: Session, with_cases: DemoSummary
+    ) -> None:
+        cases = session.scalars(select(SubjectRequest)).all()
+        today = NOW.date()
+        open_cases = [case for case in cases if case.is_open]
+
+        assert any(case.extended_due_on for case in cases)
+        assert any(case.closed_on_time is False for case in cases)
+        assert 1 <= sum(case.due_on < today for case in open_cases) <= 2
+        assert any(today <= case.due_on <= today + timedelta(days=7) for case in open_cases)
+        assert sum(case.closed_on_time is True for case in cases) > len(cases) / 2
+
+    def test_cases_are_for_seeded_people_but_not_the_fixed_demo_people(
+        self, session: Session, with_cases: DemoSummary
+    ) -> None:
+        emails = set(session.scalars(select(SubjectRequest.email)))
+        people = set(session.scalars(select(Person.email)))
+
+        assert not emails & set(DEMO_ADDRESSES)
+        held = [case for case in session.scalars(select(SubjectRequest)) if case.email in people]
+        assert len(held) > with_cases.requests * 3 / 4
+        not_held = session.scalars(
+            select(SubjectRequest).where(SubjectRequest.email.not_in(people))
+        ).all()
+        assert all(
+            case.type is RequestType.ERASURE and case.status is RequestStatus.COMPLETED
+            for case in not_held
+        )
+
+    def test_no_email_waits_to_be_sent_for_a_demo_case(
+        self, session: Session, with_cases: DemoSummary
+    ) -> None:
+        statuses = set(session.scalars(select(OutboundEmail.status)))
+
+        assert count(session, OutboundEmail) > with_cases.requests
+        assert statuses == {EmailStatus.SENT}
+
+    def test_the_same_seed_gives_the_same_cases(self, tmp_path: Path) -> None:
+        first = cases_of_a_fresh_run(tmp_path, seed=11)
+        second = cases_of_a_fresh_run(tmp_path, seed=11)
+        other = cases_of_a_fresh_run(tmp_path, seed=12)
+
+        assert first == second
+        assert first != other
+
+    def test_the_dashboard_has_figures(self, session: Session, with_cases: DemoSummary) -> None:
+        today = NOW.date()
+        board = dashboard(session, default_period(today), today)
+
+        assert board.open.total > 0
+        assert board.overdue.total > 0
+        assert board.received_total > 0
+        assert board.answered > 0
+        assert board.on_time_rate is not None
+        assert 0.7 < board.on_time_rate < 1
+        assert board.extensions > 0
+        assert board.refusals > 0
+
+    def test_the_number_of_cases_grows_with_the_leads_but_is_capped(self) -> None:
+        assert case_count(0) == case_count(300) == 40
+        assert case_count(4_000) == 200
+        assert case_count(100_000) == 300
+
+    def test_without_cases_nothing_is_filed(self, session: Session, seeded: DemoSummary) -> None:
+        assert seeded.requests == 0
+        assert count(session, SubjectRequest) == 0

@@ -798,6 +798,8 @@ class TestBulkErasure:
             "suppressed": 1,
             "keys": 1,
             "recipients": {str(world.crm): 2},  # the assignments of "old" and "objector"
+            # Art. 19: the 2 seeded processors for each of the 4 addresses, the CRM for 2 of them.
+            "notices": 10,
         }  # fmt: skip
         text = repr(entry.data)
         assert "@" not in text

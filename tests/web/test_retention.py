@@ -15,12 +15,21 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.core.workflow import RequestStatus, RequestType
-from app.models import AuditEntry, Person, StaffUser, TechnicalRecord
-from app.services import intake, retention
+from app.models import (
+    AuditEntry,
+    NoticeAction,
+    NoticeStatus,
+    Person,
+    RecipientNotice,
+    StaffUser,
+    TechnicalRecord,
+)
+from app.services import intake, notices, retention
 from app.services.processing import transition
 from tests.conftest import Clock
+from tests.factories import add_recipient, file_case, fresh_notice
 from tests.helpers import page_text, set_language
-from tests.services.test_retention import World, at, email_of
+from tests.services.test_retention import World, at, email_of, erase
 from tests.services.test_retention import world as world  # fixture, used by name
 from tests.staff import sign_in_as
 from tests.web.case_steps import flash_error
@@ -213,3 +222,80 @@ class TestAReducedCase:
         assert "Retention period ended: reduced to the minimal case log" in page
         assert "gammal@exempel.se" not in page
         assert "Gunilla" not in page
+
+
+class TestNoticesWithoutACase:
+    """The Art. 19 notices of a bulk erasure are decided on the retention page."""
+
+    def test_the_officer_sees_them_records_a_confirmation_and_why_one_is_not_notified(
+        self, app: Flask, session: Session, clock: Clock, world: World, officer: StaffUser
+    ) -> None:
+        erase(session, "lead_contact", officer, clock)
+        made = list(
+            session.scalars(
+                select(RecipientNotice)
+                .where(RecipientNotice.request_id.is_(None))
+                .order_by(RecipientNotice.id)
+            )
+        )
+        assert made
+        first, second = made[0], made[1]
+        browser = officer_browser(app, officer)
+
+        page = page_text(browser.get("/staff/retention"))
+        assert 'id="notices-heading"' in page
+        assert first.recipient.name in page
+
+        blank = browser.post(
+            "/staff/retention/notices/not-notified",
+            data={"notice_not_notified-notice": str(second.id), "notice_not_notified-reason": ""},
+        )
+        assert blank.status_code == 400
+        assert fresh_notice(session, second).status is NoticeStatus.PENDING
+
+        confirmed = browser.post(
+            "/staff/retention/notices/confirm",
+            data={
+                "notice_confirm-notice": str(first.id),
+                "notice_confirm-confirmed_on": clock().date().isoformat(),
+                "notice_confirm-how": "E-mail reply from the recipient",
+            },
+        )
+        assert confirmed.status_code == 303
+        first = fresh_notice(session, first)
+        assert first.status is NoticeStatus.CONFIRMED
+        assert first.address is None
+
+        reason = "The recipient was wound up; there is nobody left to tell."
+        decided = browser.post(
+            "/staff/retention/notices/not-notified",
+            data={
+                "notice_not_notified-notice": str(second.id),
+                "notice_not_notified-reason": reason,
+            },
+        )
+        assert decided.status_code == 303
+        second = fresh_notice(session, second)
+        assert second.status is NoticeStatus.NOT_NOTIFIED
+        assert second.not_notified_reason == reason
+        assert second.address is None
+
+    def test_a_case_notice_cannot_be_decided_from_the_retention_page(
+        self, app: Flask, session: Session, clock: Clock, world: World, officer: StaffUser
+    ) -> None:
+        case = file_case(session, clock, RequestType.RESTRICTION, {"ground": "accuracy"},
+                         email="case@example.com")  # fmt: skip
+        (notice,) = notices.create_notices(
+            session, case, NoticeAction.RESTRICTION,
+            recipients=[add_recipient(session, "Tyst AB")], details={}, now=clock(),
+        )  # fmt: skip
+        session.commit()
+        browser = officer_browser(app, officer)
+        answer = browser.post(
+            "/staff/retention/notices/not-notified",
+            data={"notice_not_notified-notice": str(notice.id),
+                  "notice_not_notified-reason": "Not from here."},
+        )  # fmt: skip
+        assert answer.status_code == 303
+        assert flash_error(page_text(browser.get(answer.headers["Location"])))
+        assert fresh_notice(session, notice).status is NoticeStatus.PENDING
